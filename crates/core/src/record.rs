@@ -1,0 +1,149 @@
+//! The typed records peel writes. Schema documented in `docs/schema.md`; bump
+//! [`SCHEMA_VERSION`] on any incompatible change.
+
+use serde::Serialize;
+
+use crate::hash::Hashes;
+use crate::locator::Locator;
+use crate::time::Timestamp;
+
+/// Version of the record schema.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// What an entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntryKind {
+    /// Regular file.
+    File,
+    /// Directory.
+    Dir,
+    /// Symbolic link.
+    Symlink,
+    /// Volume label or other special entry.
+    Other,
+}
+
+impl EntryKind {
+    /// Short name used in tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::File => "file",
+            EntryKind::Dir => "dir",
+            EntryKind::Symlink => "symlink",
+            EntryKind::Other => "other",
+        }
+    }
+}
+
+/// The volume a record came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VolumeRef {
+    /// Partition number.
+    pub index: u32,
+    /// Byte offset in the source.
+    pub offset: u64,
+    /// Length in bytes.
+    pub length: u64,
+    /// Partition scheme (`mbr`, `gpt`) or `none` for a whole-source volume.
+    pub scheme: String,
+    /// Partition type as described by the table.
+    pub description: String,
+}
+
+/// The four classic timestamps of an entry (absent where the file system has none).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Times {
+    /// Content last modified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub modified: Option<Timestamp>,
+    /// Last accessed (FAT: date only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accessed: Option<Timestamp>,
+    /// Metadata changed (not recorded by FAT).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changed: Option<Timestamp>,
+    /// Created (born).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<Timestamp>,
+}
+
+/// One entry of a file listing.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileRecord {
+    /// Always `file`.
+    pub record: &'static str,
+    /// Provenance chain.
+    pub locator: Locator,
+    /// One-line form of `locator`.
+    pub locator_text: String,
+    /// Evidence item as named on the command line.
+    pub evidence: String,
+    /// Volume, when the evidence is a partitioned or whole-disk image.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub volume: Option<VolumeRef>,
+    /// File-system kind (`fat16`, `dir`, `zip` …).
+    pub fs: String,
+    /// Path inside the file system, `/`-separated, no leading slash.
+    pub path: String,
+    /// File name (long name where one exists), lossily decoded.
+    pub name: String,
+    /// Raw name bytes in base64 when the name could not be decoded losslessly.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name_raw_b64: Option<String>,
+    /// 8.3 short name (FAT).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub short_name: Option<String>,
+    /// Entry kind.
+    pub kind: EntryKind,
+    /// Size in bytes as recorded by the file system.
+    pub size: u64,
+    /// True when the entry is deleted (unallocated).
+    pub deleted: bool,
+    /// Metadata address (TSK-compatible inode number for FAT).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub addr: Option<u64>,
+    /// Attribute flags (`read_only`, `hidden`, `system`, `archive` …).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attributes: Vec<String>,
+    /// Timestamps.
+    #[serde(flatten)]
+    pub times: Times,
+    /// Where the content was read from (e.g. `fat-chain`, `deleted-contiguous`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_source: Option<String>,
+    /// Requested hashes of the content.
+    #[serde(flatten)]
+    pub hashes: Hashes,
+    /// Why the content could not be read in full, if it could not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_error: Option<String>,
+}
+
+/// A per-item failure: something that could not be read, with where it was.
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorRecord {
+    /// Always `error`.
+    pub record: &'static str,
+    /// Where the problem is.
+    pub locator: Locator,
+    /// One-line form of `locator`.
+    pub locator_text: String,
+    /// Evidence item as named on the command line.
+    pub evidence: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+impl ErrorRecord {
+    /// A new error record.
+    pub fn new(evidence: &str, locator: Locator, message: impl Into<String>) -> Self {
+        ErrorRecord {
+            record: "error",
+            locator_text: locator.to_string(),
+            locator,
+            evidence: evidence.to_string(),
+            message: message.into(),
+        }
+    }
+}

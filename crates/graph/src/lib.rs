@@ -1,0 +1,1 @@
+//! peel-graph: reserved for a later pipeline stage; it has no functionality yet.

@@ -1,0 +1,1 @@
+//! peel-scan: reserved for a later pipeline stage; it has no functionality yet.
