@@ -200,6 +200,7 @@ pub fn bodyfile_mode(r: &FileRecord) -> String {
         EntryKind::Dir => ('d', 'd'),
         EntryKind::File => ('r', 'r'),
         EntryKind::Symlink => ('l', 'l'),
+        EntryKind::Other if r.attributes.iter().any(|a| a == "volume_label") => ('r', 'r'),
         EntryKind::Other => ('-', '-'),
     };
     let ro = r.attributes.iter().any(|a| a == "read_only");

@@ -23,7 +23,7 @@ pub struct Part {
     /// The file system, if one was recognised and opened.
     pub fs: Option<Box<dyn FileSystem>>,
     /// What was found instead, when no file system could be opened.
-    pub fs_error: Option<String>,
+    pub fs_error: Option<FsOpenError>,
     /// Locator of the volume (evidence / vol), without the file-system segment.
     pub locator: Locator,
 }
@@ -71,34 +71,57 @@ pub struct Evidence {
     pub parts: Vec<Part>,
 }
 
+/// Why a volume has no file system to walk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FsOpenError {
+    /// Nothing recognised, or a kind peel does not read: a fact, not a failure.
+    Unrecognised(String),
+    /// A file system was recognised but is too damaged to open, or the volume is unreadable.
+    Failed(String),
+}
+
+impl std::fmt::Display for FsOpenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FsOpenError::Unrecognised(s) | FsOpenError::Failed(s) => f.write_str(s),
+        }
+    }
+}
+
 /// Recognises and opens the file system on a volume.
-pub fn open_fs(vol: Arc<dyn Source>) -> Result<Box<dyn FileSystem>, String> {
+pub fn open_fs(vol: Arc<dyn Source>) -> Result<Box<dyn FileSystem>, FsOpenError> {
+    use FsOpenError::{Failed, Unrecognised};
     let mut head = [0u8; 2048];
-    let n = vol.read_at(&mut head, 0).map_err(|e| e.to_string())?;
+    let n = vol.read_at(&mut head, 0).map_err(|e| Failed(e.to_string()))?;
     let head = head.get(..n).unwrap_or_default();
     if n < 512 {
-        return Err(format!("volume too small for a file system ({n} bytes readable)"));
+        return Err(Failed(format!("volume too small for a file system ({n} bytes readable)")));
     }
     if head.get(3..11) == Some(b"NTFS    ") {
-        return Err("NTFS file system (not supported yet)".into());
+        return Err(Unrecognised("NTFS file system (not supported yet)".into()));
     }
     if head.get(3..11) == Some(b"EXFAT   ") {
-        return Err("exFAT file system (not supported yet)".into());
+        return Err(Unrecognised("exFAT file system (not supported yet)".into()));
     }
     if head.get(1080..1082) == Some(&[0x53, 0xEF]) {
-        return Err("ext2/3/4 file system (not supported yet)".into());
+        return Err(Unrecognised("ext2/3/4 file system (not supported yet)".into()));
     }
-    if fat::probe(head) {
-        return Fat::open(vol).map(|f| Box::new(f) as Box<dyn FileSystem>).map_err(|e| e.to_string());
+    let fat_like = head.get(510..512) == Some(&[0x55, 0xAA])
+        && matches!(head.first(), Some(0xEB) | Some(0xE9))
+        && (head.get(54..57) == Some(b"FAT") || head.get(82..85) == Some(b"FAT"));
+    if fat::probe(head) || fat_like {
+        return Fat::open(vol)
+            .map(|f| Box::new(f) as Box<dyn FileSystem>)
+            .map_err(|e| Failed(e.to_string()));
     }
     if zipfs::probe(head) {
-        let z = ZipFs::open(SourceReader::new(vol)).map_err(|e| e.to_string())?;
+        let z = ZipFs::open(SourceReader::new(vol)).map_err(|e| Failed(e.to_string()))?;
         return Ok(Box::new(z));
     }
     if head.iter().all(|&b| b == 0) {
-        return Err("no file system recognised (volume starts with zeros)".into());
+        return Err(Unrecognised("no file system recognised (volume starts with zeros)".into()));
     }
-    Err("no file system recognised".into())
+    Err(Unrecognised("no file system recognised".into()))
 }
 
 impl Evidence {
@@ -156,7 +179,8 @@ impl Evidence {
                 locator.push(Segment::Volume { index: v.index, offset: v.offset });
             }
             let (fs, fs_error) = if v.length == 0 {
-                (None, Some(v.issues.first().cloned().unwrap_or_else(|| "empty volume".into())))
+                let why = v.issues.first().cloned().unwrap_or_else(|| "empty volume".into());
+                (None, Some(FsOpenError::Failed(why)))
             } else {
                 let sub: Arc<dyn Source> = Arc::new(SubSource::new(src.clone(), v.offset, v.length));
                 match open_fs(sub) {

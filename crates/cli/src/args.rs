@@ -1,0 +1,140 @@
+//! Command-line arguments (clap derive). Raw arguments only; commands resolve them.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// peel — peel seized evidence layer by layer: images, partitions, file systems, files.
+#[derive(Debug, Parser)]
+#[command(name = "peel", version, about, long_about = None)]
+#[command(after_help = "Exit status: 0 ok; 1 ran, but with findings or per-item errors \
+(e.g. unreadable entries, hash mismatch); 2 could not run.")]
+pub struct Cli {
+    /// Worker threads (default: one per core).
+    #[arg(short = 'j', long, global = true)]
+    pub threads: Option<usize>,
+    /// No progress bars or notes on stderr (errors are still reported).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Output format of listings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// Aligned columns (default when stdout is a terminal).
+    Table,
+    /// One JSON record a line (default otherwise).
+    Jsonl,
+    /// Comma-separated values with a header.
+    Csv,
+    /// TSK bodyfile, for mactime.
+    Bodyfile,
+}
+
+/// Output format of reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Human-readable text.
+    Text,
+    /// One JSON document.
+    Json,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Describe an evidence item: container, size, hashes, partition table, file systems.
+    #[command(after_help = "Examples:\n  peel info disk.E01\n  peel info --hash md5,sha256 disk.img\n  peel info --format json usb.dd | jq .volumes")]
+    Info {
+        /// Image file (raw/dd, split raw .001, E01), zip file or folder.
+        evidence: PathBuf,
+        /// Also hash the whole container's media (e.g. md5,sha1,sha256).
+        #[arg(long, value_name = "ALGOS")]
+        hash: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+    },
+    /// List files, allocated and deleted, with metadata and optional hashes.
+    #[command(after_help = "Examples:\n  peel ls -r disk.E01\n  peel ls -r --deleted-only --hash sha256 --format csv disk.img > deleted.csv\n  peel ls -r --format bodyfile disk.E01 | mactime -b - -d\n  peel ls disk.E01 Documents/Reports")]
+    Ls {
+        /// Image file, zip file or folder.
+        evidence: PathBuf,
+        /// Directory to list (default: the root of every volume).
+        path: Option<String>,
+        /// Recurse into subdirectories.
+        #[arg(short, long)]
+        recursive: bool,
+        /// Only deleted entries.
+        #[arg(long, conflicts_with = "allocated_only")]
+        deleted_only: bool,
+        /// Only allocated entries.
+        #[arg(long)]
+        allocated_only: bool,
+        /// Only the volume with this partition number.
+        #[arg(long, value_name = "N")]
+        volume: Option<u32>,
+        /// Hash file contents (e.g. md5,sha1,sha256).
+        #[arg(long, value_name = "ALGOS")]
+        hash: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: Option<ListFormat>,
+    },
+    /// Write one file's bytes to stdout (deleted files too).
+    #[command(after_help = "TARGET is a path inside the file system (searched on every volume) or a \
+locator as printed by `peel ls`, e.g. 'disk.E01 / vol:1@1048576 / fat16 / _ELETED.TXT#517'.\n\n\
+Examples:\n  peel cat disk.E01 Documents/Reports/2024/q1-summary.txt\n  peel cat disk.E01 'disk.E01 / vol:2@9437184 / fat32 / deleted-small.txt#11' > recovered.txt")]
+    Cat {
+        /// Image file, zip file or folder.
+        evidence: PathBuf,
+        /// Path or locator of the file.
+        target: String,
+    },
+    /// Copy files out of the evidence into a new folder, with a hash list and manifest.
+    #[command(after_help = "The output folder must not exist or must be empty: nothing is ever \
+overwritten. Files go to OUT/<volume>/<path>; OUT/hashes.sha256 can be checked with \
+`sha256sum -c`; OUT/export.jsonl records every file's locator and hashes.\n\n\
+Examples:\n  peel export disk.E01 --out case1/export\n  peel export disk.E01 --out case1/deleted --deleted-only")]
+    Export {
+        /// Image file, zip file or folder.
+        evidence: PathBuf,
+        /// Output folder (created; must be empty).
+        #[arg(long, short)]
+        out: PathBuf,
+        /// Only files under this path.
+        #[arg(long, value_name = "PATH")]
+        path: Option<String>,
+        /// Only deleted files.
+        #[arg(long, conflicts_with = "allocated_only")]
+        deleted_only: bool,
+        /// Only allocated files.
+        #[arg(long)]
+        allocated_only: bool,
+        /// Only the volume with this partition number.
+        #[arg(long, value_name = "N")]
+        volume: Option<u32>,
+    },
+    /// Recompute an image's media hash and compare it with the hash stored in the E01.
+    #[command(after_help = "Exit status 0 when every stored or expected hash matches, 1 on any \
+mismatch, 2 when the image cannot be read.\n\nExamples:\n  peel verify disk.E01\n  peel verify disk.img --expect-md5 b995867b...")]
+    Verify {
+        /// Image file (E01, raw, split raw).
+        image: PathBuf,
+        /// Expected MD5 (for images that store none).
+        #[arg(long, value_name = "HEX")]
+        expect_md5: Option<String>,
+        /// Expected SHA-1.
+        #[arg(long, value_name = "HEX")]
+        expect_sha1: Option<String>,
+        /// Expected SHA-256.
+        #[arg(long, value_name = "HEX")]
+        expect_sha256: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+    },
+}

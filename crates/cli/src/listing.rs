@@ -1,0 +1,207 @@
+//! Selecting entries of an evidence item and turning them into records, hashing contents in
+//! parallel while keeping evidence order.
+
+use base64::Engine;
+use peel_core::HashSet;
+use peel_core::hash::Hashes;
+use peel_core::record::{EntryKind, ErrorRecord, FileRecord};
+use peel_fs::evidence::{Evidence, FsOpenError, Part};
+use peel_fs::{Entry, WalkItem};
+use rayon::prelude::*;
+
+/// Which entries a command wants.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Directory to list (empty: the root).
+    pub path: String,
+    /// Include everything below `path`, not only its children.
+    pub recursive: bool,
+    /// Only deleted entries.
+    pub deleted_only: bool,
+    /// Only allocated entries.
+    pub allocated_only: bool,
+    /// Only this partition number.
+    pub volume: Option<u32>,
+}
+
+/// One selected item, in evidence order.
+pub enum Listed {
+    /// An entry of part `part`.
+    Entry {
+        /// Index into `Evidence::parts`.
+        part: usize,
+        /// The entry.
+        entry: Entry,
+    },
+    /// A problem to report as an error record.
+    Error(ErrorRecord),
+    /// Something worth telling the user that is not an error.
+    Note(String),
+}
+
+fn parent_of(path: &str) -> &str {
+    path.rsplit_once('/').map(|(p, _)| p).unwrap_or("")
+}
+
+impl Selection {
+    fn wants_path(&self, path: &str) -> bool {
+        let start = self.path.as_str();
+        if self.recursive {
+            start.is_empty()
+                || path.strip_prefix(start).is_some_and(|rest| rest.starts_with('/'))
+        } else {
+            parent_of(path) == start
+        }
+    }
+
+    fn wants_error_at(&self, path: &str) -> bool {
+        let start = self.path.as_str();
+        if self.recursive {
+            start.is_empty() || path == start || self.wants_path(path)
+        } else {
+            path == start
+        }
+    }
+
+    fn wants(&self, e: &Entry) -> bool {
+        if self.deleted_only && !e.deleted {
+            return false;
+        }
+        if self.allocated_only && e.deleted {
+            return false;
+        }
+        self.wants_path(&e.path)
+    }
+}
+
+/// Walks every selected part and returns what the selection keeps.
+pub fn collect(ev: &Evidence, sel: &Selection) -> Vec<Listed> {
+    let mut out = Vec::new();
+    for (i, part) in ev.parts.iter().enumerate() {
+        if let (Some(w), Some(v)) = (sel.volume, &part.volume)
+            && v.index != w
+        {
+            continue;
+        }
+        let Some(fs) = &part.fs else {
+            match &part.fs_error {
+                Some(FsOpenError::Failed(why)) => out.push(Listed::Error(ErrorRecord::new(
+                    &ev.name,
+                    part.locator.clone(),
+                    why.clone(),
+                ))),
+                Some(FsOpenError::Unrecognised(why)) => {
+                    out.push(Listed::Note(format!("{}: {why}; skipped", part.locator)))
+                }
+                None => {}
+            }
+            continue;
+        };
+        fs.walk(&mut |item| match item {
+            WalkItem::Entry(e) => {
+                if sel.wants(&e) {
+                    out.push(Listed::Entry { part: i, entry: e });
+                }
+            }
+            WalkItem::Error { path, addr, message } => {
+                if sel.wants_error_at(&path) {
+                    let mut loc = part.fs_locator();
+                    if !path.is_empty() || addr.is_some() {
+                        loc.push(peel_core::Segment::File { path, addr });
+                    }
+                    out.push(Listed::Error(ErrorRecord::new(&ev.name, loc, message)));
+                }
+            }
+        });
+    }
+    out
+}
+
+/// The record for an entry, without content facts.
+pub fn file_record(ev: &Evidence, part: &Part, e: &Entry) -> FileRecord {
+    let locator = part.entry_locator(e);
+    FileRecord {
+        record: "file",
+        locator_text: locator.to_string(),
+        locator,
+        evidence: ev.name.clone(),
+        volume: part.volume_ref(),
+        fs: part.fs.as_ref().map(|f| f.kind().to_string()).unwrap_or_default(),
+        path: e.path.clone(),
+        name: e.name.clone(),
+        name_raw_b64: e.name_raw.as_ref().map(|r| base64::engine::general_purpose::STANDARD.encode(r)),
+        short_name: e.short_name.clone(),
+        kind: e.kind,
+        size: e.size,
+        deleted: e.deleted,
+        addr: e.addr,
+        attributes: e.attributes.iter().map(|a| a.to_string()).collect(),
+        times: e.times,
+        content_source: None,
+        hashes: Hashes::default(),
+        content_error: None,
+    }
+}
+
+/// Reads an entry's content once, computing `set`, and fills the record's content fields.
+/// Returns true when an allocated file's content could not be read in full (a per-item error).
+pub fn hash_into(part: &Part, e: &Entry, set: &HashSet, rec: &mut FileRecord) -> bool {
+    if e.kind != EntryKind::File {
+        return false;
+    }
+    let Some(fs) = &part.fs else { return false };
+    match fs.open(e) {
+        Ok(mut c) => {
+            rec.content_source = Some(c.source.to_string());
+            match set.hash_reader(&mut c.reader) {
+                Ok(h) if c.warning.is_none() && h.len == e.size => {
+                    rec.hashes = h;
+                    false
+                }
+                Ok(h) => {
+                    rec.content_error = Some(c.warning.unwrap_or_else(|| {
+                        format!("read {} of {} bytes", h.len, e.size)
+                    }));
+                    !e.deleted
+                }
+                Err(err) => {
+                    rec.content_error = Some(err.to_string());
+                    !e.deleted
+                }
+            }
+        }
+        Err(err) => {
+            rec.content_source = Some(if e.deleted { "unrecoverable" } else { "unreadable" }.into());
+            rec.content_error = Some(err.to_string());
+            !e.deleted
+        }
+    }
+}
+
+/// A finished record and whether it counts as a per-item error.
+pub struct Built {
+    /// The record.
+    pub record: FileRecord,
+    /// An allocated file whose content failed.
+    pub failed: bool,
+}
+
+/// Builds records for a batch of entries in parallel (hashing when `set` is not empty),
+/// returned in input order.
+pub fn build_batch(
+    ev: &Evidence,
+    batch: &[(usize, &Entry)],
+    set: &HashSet,
+    on_done: &(dyn Fn(u64) + Sync),
+) -> Vec<Built> {
+    batch
+        .par_iter()
+        .map(|(pi, e)| {
+            let part = &ev.parts[*pi];
+            let mut record = file_record(ev, part, e);
+            let failed = if set.is_empty() { false } else { hash_into(part, e, set, &mut record) };
+            on_done(if e.kind == EntryKind::File { e.size } else { 0 });
+            Built { record, failed }
+        })
+        .collect()
+}
