@@ -44,7 +44,7 @@ declare -A PKG_OF=(
     [fls]=sleuthkit [icat]=sleuthkit [istat]=sleuthkit [mmls]=sleuthkit [fsstat]=sleuthkit
     [ewfacquire]=ewf-tools [ewfinfo]=ewf-tools [ewfverify]=ewf-tools
     [sfdisk]=fdisk [sgdisk]=gdisk [faketime]=faketime [zip]=zip [python3]=python3
-    [gzip]=gzip [sha256sum]=coreutils [md5sum]=coreutils [truncate]=coreutils [split]=coreutils
+    [unzip]=unzip [gzip]=gzip [sha256sum]=coreutils [md5sum]=coreutils [truncate]=coreutils [split]=coreutils
     [dd]=coreutils [sha1sum]=coreutils [timeout]=coreutils [dpkg-query]=dpkg
 )
 ensure_tools() {
@@ -969,6 +969,19 @@ tsk_record "$GT/p2.fsstat" fsstat -o $G2_START "$GPT"
 dd if="$GPT" bs=512 skip=$G2_START count=$((G2_END - G2_START + 1)) status=none | sha256sum |
     sed 's/-$/gpt-disk.img partition 2 (sectors '"$G2_START-$G2_END"')/' >"$GT/p2.sha256"
 gzip -9n -c "$GPT" >"$IMAGES/gpt-disk.img.gz"
+
+# --------------------------------------------------------------------------------------------
+# 5b. Zip archive as evidence: member listing and hashes from Info-ZIP's unzip
+# --------------------------------------------------------------------------------------------
+log "zip truth"
+ZT="$TRUTH/zip"
+mkdir -p "$ZT"
+ZIPF="$TD/tree/Archive/bundle.zip"
+unzip -Z1 "$ZIPF" >"$ZT/bundle.members.txt"
+while IFS= read -r m; do
+    case "$m" in */) continue ;; esac
+    printf '%s\t%s\t%s\n' "$m" "$(unzip -p "$ZIPF" "$m" | wc -c)" "$(unzip -p "$ZIPF" "$m" | sha256sum | cut -d' ' -f1)"
+done <"$ZT/bundle.members.txt" >"$ZT/bundle.files.tsv"
 
 # --------------------------------------------------------------------------------------------
 # 6. Tool versions and summary
