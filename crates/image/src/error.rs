@@ -16,7 +16,7 @@ pub enum ImageError {
         source: io::Error,
     },
     /// A read went past the end of the source.
-    #[error("read of {needed} bytes at offset {offset} is past the end of the {what} ({len} bytes)")]
+    #[error("{what}: {needed} bytes at offset {offset} lie past the end of the data ({len} bytes; truncated image?)")]
     Truncated {
         /// What was being read.
         what: &'static str,

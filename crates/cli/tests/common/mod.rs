@@ -1,0 +1,150 @@
+//! Shared helpers for the CLI tests: the real `peel` binary, the committed test images
+//! (decompressed once per build into the target tmpdir) and the recorded TSK ground truth.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn testdata() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata").canonicalize().unwrap()
+}
+
+pub fn truth(rel: &str) -> String {
+    std::fs::read_to_string(testdata().join("truth").join(rel)).unwrap()
+}
+
+/// Decompresses `testdata/images/NAME.img.gz` once (atomically) and returns the raw path.
+pub fn image(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("peel-images");
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join(format!("{name}.img"));
+    let gz = testdata().join("images").join(format!("{name}.img.gz"));
+    let fresh = out.exists()
+        && out.metadata().unwrap().modified().unwrap() >= gz.metadata().unwrap().modified().unwrap();
+    if !fresh {
+        let mut d = flate2::read::GzDecoder::new(std::fs::File::open(&gz).unwrap());
+        let mut buf = Vec::new();
+        d.read_to_end(&mut buf).unwrap();
+        let tmp = tempfile::NamedTempFile::new_in(&dir).unwrap();
+        std::fs::write(tmp.path(), &buf).unwrap();
+        tmp.persist(&out).unwrap();
+    }
+    out
+}
+
+pub fn e01() -> PathBuf {
+    testdata().join("images/fat-disk.E01")
+}
+
+/// Runs peel with a time limit, so a hang fails the test instead of stalling it.
+pub fn peel(args: &[&str]) -> Output {
+    peel_in(args, None)
+}
+
+pub fn peel_in(args: &[&str], cwd: Option<&Path>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_peel"));
+    cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).stdin(Stdio::null());
+    if let Some(c) = cwd {
+        cmd.current_dir(c);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let mut so = child.stdout.take().unwrap();
+    let mut se = child.stderr.take().unwrap();
+    let t1 = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        so.read_to_end(&mut v).unwrap();
+        v
+    });
+    let t2 = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        se.read_to_end(&mut v).unwrap();
+        v
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > Duration::from_secs(120) {
+            child.kill().unwrap();
+            panic!("peel {args:?} did not finish within 120 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let out = Output { status, stdout: t1.join().unwrap(), stderr: t2.join().unwrap() };
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "peel {args:?} panicked:\n{err}");
+    out
+}
+
+pub fn code(o: &Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// JSONL records from stdout.
+pub fn records(o: &Output) -> Vec<serde_json::Value> {
+    stdout(o).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+pub fn files(recs: &[serde_json::Value]) -> Vec<&serde_json::Value> {
+    recs.iter().filter(|r| r["record"] == "file").collect()
+}
+
+pub fn errors(recs: &[serde_json::Value]) -> Vec<&serde_json::Value> {
+    recs.iter().filter(|r| r["record"] == "error").collect()
+}
+
+/// One line of `fls -r -p`: (inode, deleted, type, path), TSK's virtual files left out.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FlsEntry {
+    pub inode: u64,
+    pub deleted: bool,
+    pub dir: bool,
+    pub path: String,
+}
+
+pub fn parse_fls(text: &str) -> Vec<FlsEntry> {
+    let mut v = Vec::new();
+    for line in text.lines() {
+        let Some((head, path)) = line.split_once(":\t") else { continue };
+        let parts: Vec<&str> = head.split_whitespace().collect();
+        let ty = parts[0];
+        if ty.starts_with('v') || ty.starts_with('V') || path.starts_with('$') {
+            continue;
+        }
+        let deleted = parts.contains(&"*");
+        let inode: u64 = parts.last().unwrap().trim_end_matches(|c: char| !c.is_ascii_digit()).parse().unwrap();
+        v.push(FlsEntry { inode, deleted, dir: ty.starts_with('d'), path: path.to_string() });
+    }
+    v
+}
+
+/// Rows of a `files.tsv` ground-truth table, keyed by inode.
+pub fn parse_files_tsv(text: &str) -> BTreeMap<u64, BTreeMap<String, String>> {
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
+    let mut out = BTreeMap::new();
+    for l in lines {
+        let cols: Vec<&str> = l.split('\t').collect();
+        let row: BTreeMap<String, String> =
+            header.iter().zip(cols.iter()).map(|(h, c)| (h.to_string(), c.to_string())).collect();
+        out.insert(row["inode"].parse().unwrap(), row);
+    }
+    out
+}
+
+pub fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(data))
+}
