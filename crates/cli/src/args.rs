@@ -7,8 +7,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 /// peel — peel seized evidence layer by layer: images, partitions, file systems, files.
 #[derive(Debug, Parser)]
 #[command(name = "peel", version, about, long_about = None)]
-#[command(after_help = "Exit status: 0 ok; 1 ran, but with findings or per-item errors \
-(e.g. unreadable entries, hash mismatch); 2 could not run.")]
+#[command(
+    after_help = "Exit status: 0 ok; 1 ran, but with findings or per-item errors \
+(e.g. unreadable entries, hash mismatch); 2 could not run."
+)]
 pub struct Cli {
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long, global = true)]
@@ -47,7 +49,9 @@ pub enum ReportFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Describe an evidence item: container, size, hashes, partition table, file systems.
-    #[command(after_help = "Examples:\n  peel info disk.E01\n  peel info --hash md5,sha256 disk.img\n  peel info --format json usb.dd | jq .volumes")]
+    #[command(
+        after_help = "Examples:\n  peel info disk.E01\n  peel info --hash md5,sha256 disk.img\n  peel info --format json usb.dd | jq .volumes"
+    )]
     Info {
         /// Image file (raw/dd, split raw .001, E01), zip file or folder.
         evidence: PathBuf,
@@ -59,7 +63,9 @@ pub enum Command {
         format: ReportFormat,
     },
     /// List files, allocated and deleted, with metadata and optional hashes.
-    #[command(after_help = "Examples:\n  peel ls -r disk.E01\n  peel ls -r --deleted-only --hash sha256 --format csv disk.img > deleted.csv\n  peel ls -r --format bodyfile disk.E01 | mactime -b - -d\n  peel ls disk.E01 Documents/Reports")]
+    #[command(
+        after_help = "Examples:\n  peel ls -r disk.E01\n  peel ls -r --deleted-only --hash sha256 --format csv disk.img > deleted.csv\n  peel ls -r --format bodyfile disk.E01 | mactime -b - -d\n  peel ls disk.E01 Documents/Reports"
+    )]
     Ls {
         /// Image file, zip file or folder.
         evidence: PathBuf,
@@ -85,9 +91,11 @@ pub enum Command {
         format: Option<ListFormat>,
     },
     /// Write one file's bytes to stdout (deleted files too).
-    #[command(after_help = "TARGET is a path inside the file system (searched on every volume) or a \
+    #[command(
+        after_help = "TARGET is a path inside the file system (searched on every volume) or a \
 locator as printed by `peel ls`, e.g. 'disk.E01 / vol:1@1048576 / fat16 / _ELETED.TXT#517'.\n\n\
-Examples:\n  peel cat disk.E01 Documents/Reports/2024/q1-summary.txt\n  peel cat disk.E01 'disk.E01 / vol:2@9437184 / fat32 / deleted-small.txt#11' > recovered.txt")]
+Examples:\n  peel cat disk.E01 Documents/Reports/2024/q1-summary.txt\n  peel cat disk.E01 'disk.E01 / vol:2@9437184 / fat32 / deleted-small.txt#11' > recovered.txt"
+    )]
     Cat {
         /// Image file, zip file or folder.
         evidence: PathBuf,
@@ -95,10 +103,12 @@ Examples:\n  peel cat disk.E01 Documents/Reports/2024/q1-summary.txt\n  peel cat
         target: String,
     },
     /// Copy files out of the evidence into a new folder, with a hash list and manifest.
-    #[command(after_help = "The output folder must not exist or must be empty: nothing is ever \
+    #[command(
+        after_help = "The output folder must not exist or must be empty: nothing is ever \
 overwritten. Files go to OUT/<volume>/<path>; OUT/hashes.sha256 can be checked with \
 `sha256sum -c`; OUT/export.jsonl records every file's locator and hashes.\n\n\
-Examples:\n  peel export disk.E01 --out case1/export\n  peel export disk.E01 --out case1/deleted --deleted-only")]
+Examples:\n  peel export disk.E01 --out case1/export\n  peel export disk.E01 --out case1/deleted --deleted-only"
+    )]
     Export {
         /// Image file, zip file or folder.
         evidence: PathBuf,
@@ -119,8 +129,10 @@ Examples:\n  peel export disk.E01 --out case1/export\n  peel export disk.E01 --o
         volume: Option<u32>,
     },
     /// Recompute an image's media hash and compare it with the hash stored in the E01.
-    #[command(after_help = "Exit status 0 when every stored or expected hash matches, 1 on any \
-mismatch, 2 when the image cannot be read.\n\nExamples:\n  peel verify disk.E01\n  peel verify disk.img --expect-md5 b995867b...")]
+    #[command(
+        after_help = "Exit status 0 when every stored or expected hash matches, 1 on any \
+mismatch, 2 when the image cannot be read.\n\nExamples:\n  peel verify disk.E01\n  peel verify disk.img --expect-md5 b995867b..."
+    )]
     Verify {
         /// Image file (E01, raw, split raw).
         image: PathBuf,

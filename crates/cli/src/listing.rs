@@ -48,7 +48,9 @@ impl Selection {
         let start = self.path.as_str();
         if self.recursive {
             start.is_empty()
-                || path.strip_prefix(start).is_some_and(|rest| rest.starts_with('/'))
+                || path
+                    .strip_prefix(start)
+                    .is_some_and(|rest| rest.starts_with('/'))
         } else {
             parent_of(path) == start
         }
@@ -103,7 +105,11 @@ pub fn collect(ev: &Evidence, sel: &Selection) -> Vec<Listed> {
                     out.push(Listed::Entry { part: i, entry: e });
                 }
             }
-            WalkItem::Error { path, addr, message } => {
+            WalkItem::Error {
+                path,
+                addr,
+                message,
+            } => {
                 if sel.wants_error_at(&path) {
                     let mut loc = part.fs_locator();
                     if !path.is_empty() || addr.is_some() {
@@ -126,10 +132,17 @@ pub fn file_record(ev: &Evidence, part: &Part, e: &Entry) -> FileRecord {
         locator,
         evidence: ev.name.clone(),
         volume: part.volume_ref(),
-        fs: part.fs.as_ref().map(|f| f.kind().to_string()).unwrap_or_default(),
+        fs: part
+            .fs
+            .as_ref()
+            .map(|f| f.kind().to_string())
+            .unwrap_or_default(),
         path: e.path.clone(),
         name: e.name.clone(),
-        name_raw_b64: e.name_raw.as_ref().map(|r| base64::engine::general_purpose::STANDARD.encode(r)),
+        name_raw_b64: e
+            .name_raw
+            .as_ref()
+            .map(|r| base64::engine::general_purpose::STANDARD.encode(r)),
         short_name: e.short_name.clone(),
         kind: e.kind,
         size: e.size,
@@ -159,9 +172,10 @@ pub fn hash_into(part: &Part, e: &Entry, set: &HashSet, rec: &mut FileRecord) ->
                     false
                 }
                 Ok(h) => {
-                    rec.content_error = Some(c.warning.unwrap_or_else(|| {
-                        format!("read {} of {} bytes", h.len, e.size)
-                    }));
+                    rec.content_error = Some(
+                        c.warning
+                            .unwrap_or_else(|| format!("read {} of {} bytes", h.len, e.size)),
+                    );
                     !e.deleted
                 }
                 Err(err) => {
@@ -171,7 +185,14 @@ pub fn hash_into(part: &Part, e: &Entry, set: &HashSet, rec: &mut FileRecord) ->
             }
         }
         Err(err) => {
-            rec.content_source = Some(if e.deleted { "unrecoverable" } else { "unreadable" }.into());
+            rec.content_source = Some(
+                if e.deleted {
+                    "unrecoverable"
+                } else {
+                    "unreadable"
+                }
+                .into(),
+            );
             rec.content_error = Some(err.to_string());
             !e.deleted
         }
@@ -199,7 +220,11 @@ pub fn build_batch(
         .map(|(pi, e)| {
             let part = &ev.parts[*pi];
             let mut record = file_record(ev, part, e);
-            let failed = if set.is_empty() { false } else { hash_into(part, e, set, &mut record) };
+            let failed = if set.is_empty() {
+                false
+            } else {
+                hash_into(part, e, set, &mut record)
+            };
             on_done(if e.kind == EntryKind::File { e.size } else { 0 });
             Built { record, failed }
         })

@@ -1,17 +1,33 @@
 //! Hostile and damaged input: each case gives a clear per-item error with a locator, the rest
 //! of the listing, and never a panic or a hang (every run has a time limit in `peel()`).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod common;
 use common::*;
 
 fn ls_hash(img: &std::path::Path) -> (i32, Vec<serde_json::Value>, String) {
-    let o = peel(&["ls", "-r", "--hash", "sha256", "--format", "jsonl", img.to_str().unwrap()]);
+    let o = peel(&[
+        "ls",
+        "-r",
+        "--hash",
+        "sha256",
+        "--format",
+        "jsonl",
+        img.to_str().unwrap(),
+    ]);
     (code(&o), records(&o), stderr(&o))
 }
 
 fn by_path<'a>(recs: &'a [serde_json::Value], path: &str) -> &'a serde_json::Value {
-    files(recs).into_iter().find(|r| r["path"] == path).unwrap_or_else(|| panic!("{path} not listed"))
+    files(recs)
+        .into_iter()
+        .find(|r| r["path"] == path)
+        .unwrap_or_else(|| panic!("{path} not listed"))
 }
 
 const README_SHA: &str = "8d6221c411eb8d16db3e48cf58097b20f7de7e070828a8c820dacb3715769e7c";
@@ -24,10 +40,18 @@ fn looping_fat_chain_is_an_error_for_that_file_only() {
     assert_eq!(rc, 1);
     let chain = by_path(&recs, "CHAIN.TXT");
     assert!(chain.get("sha256").is_none());
-    assert!(chain["content_error"].as_str().unwrap().contains("loops"), "{chain}");
+    assert!(
+        chain["content_error"].as_str().unwrap().contains("loops"),
+        "{chain}"
+    );
     let errs = errors(&recs);
     assert_eq!(errs.len(), 1);
-    assert!(errs[0]["locator_text"].as_str().unwrap().ends_with("/ fat12 / CHAIN.TXT#5"));
+    assert!(
+        errs[0]["locator_text"]
+            .as_str()
+            .unwrap()
+            .ends_with("/ fat12 / CHAIN.TXT#5")
+    );
     assert_eq!(by_path(&recs, "README.TXT")["sha256"], README_SHA);
     assert_eq!(by_path(&recs, "AFTER.TXT")["sha256"], UPPER_SHA);
 }
@@ -37,7 +61,12 @@ fn chain_leaving_the_volume_is_reported() {
     let (rc, recs, _) = ls_hash(&image("fat-outside"));
     assert_eq!(rc, 1);
     let chain = by_path(&recs, "CHAIN.TXT");
-    assert!(chain["content_error"].as_str().unwrap().contains("leaves the volume: cluster 4 points to 2948"));
+    assert!(
+        chain["content_error"]
+            .as_str()
+            .unwrap()
+            .contains("leaves the volume: cluster 4 points to 2948")
+    );
     assert_eq!(by_path(&recs, "AFTER.TXT")["sha256"], UPPER_SHA);
 }
 
@@ -45,7 +74,10 @@ fn chain_leaving_the_volume_is_reported() {
 fn directory_containing_itself_is_walked_once() {
     let (rc, recs, _) = ls_hash(&image("fat-selfdir"));
     assert_eq!(rc, 1);
-    let paths: Vec<&str> = files(&recs).iter().map(|r| r["path"].as_str().unwrap()).collect();
+    let paths: Vec<&str> = files(&recs)
+        .iter()
+        .map(|r| r["path"].as_str().unwrap())
+        .collect();
     assert_eq!(
         paths,
         [
@@ -59,8 +91,18 @@ fn directory_containing_itself_is_walked_once() {
     );
     let errs = errors(&recs);
     assert_eq!(errs.len(), 1);
-    assert!(errs[0]["message"].as_str().unwrap().contains("directory loop"));
-    assert!(errs[0]["locator_text"].as_str().unwrap().ends_with("SUBDIR/LOOP#247"));
+    assert!(
+        errs[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("directory loop")
+    );
+    assert!(
+        errs[0]["locator_text"]
+            .as_str()
+            .unwrap()
+            .ends_with("SUBDIR/LOOP#247")
+    );
     assert_eq!(by_path(&recs, "SUBDIR/Q1.TXT")["sha256"], Q1_SHA);
 }
 
@@ -70,7 +112,12 @@ fn impossible_boot_sector_is_a_clear_error() {
     let (rc, recs, _) = ls_hash(&img);
     assert_eq!(rc, 1);
     assert!(files(&recs).is_empty());
-    assert!(errors(&recs)[0]["message"].as_str().unwrap().contains("bytes per sector is 0"));
+    assert!(
+        errors(&recs)[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("bytes per sector is 0")
+    );
     let o = peel(&["info", img.to_str().unwrap()]);
     assert_eq!(code(&o), 1);
     assert!(stdout(&o).contains("bytes per sector is 0"));
@@ -81,18 +128,40 @@ fn partitions_past_the_end_are_reported_and_the_rest_listed() {
     let img = image("mbr-past-end");
     let (rc, recs, _) = ls_hash(&img);
     assert_eq!(rc, 1);
-    let p1: Vec<_> = files(&recs).into_iter().filter(|r| r["volume"]["index"] == 1).collect();
-    assert_eq!(p1.iter().find(|r| r["path"] == "README.TXT").unwrap()["sha256"], README_SHA);
-    assert_eq!(p1.iter().find(|r| r["path"] == "UPPER.TXT").unwrap()["sha256"], UPPER_SHA);
+    let p1: Vec<_> = files(&recs)
+        .into_iter()
+        .filter(|r| r["volume"]["index"] == 1)
+        .collect();
+    assert_eq!(
+        p1.iter().find(|r| r["path"] == "README.TXT").unwrap()["sha256"],
+        README_SHA
+    );
+    assert_eq!(
+        p1.iter().find(|r| r["path"] == "UPPER.TXT").unwrap()["sha256"],
+        UPPER_SHA
+    );
     // Partition 2 runs past the end, but the file that lies inside the image is intact
     // (TSK's icat gives the same hash: truth/damaged/mbr-past-end.icat-p2-q1.txt).
     assert!(truth("damaged/mbr-past-end.icat-p2-q1.txt").contains(Q1_SHA));
-    let q1 = files(&recs).into_iter().find(|r| r["volume"]["index"] == 2 && r["path"] == "Q1.TXT").unwrap();
+    let q1 = files(&recs)
+        .into_iter()
+        .find(|r| r["volume"]["index"] == 2 && r["path"] == "Q1.TXT")
+        .unwrap();
     assert_eq!(q1["sha256"], Q1_SHA);
     let errs = errors(&recs);
     assert_eq!(errs.len(), 1);
-    assert!(errs[0]["locator_text"].as_str().unwrap().ends_with("/ vol:3@8388608"));
-    assert!(errs[0]["message"].as_str().unwrap().contains("past the end"));
+    assert!(
+        errs[0]["locator_text"]
+            .as_str()
+            .unwrap()
+            .ends_with("/ vol:3@8388608")
+    );
+    assert!(
+        errs[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("past the end")
+    );
     let o = peel(&["info", "--format", "json", img.to_str().unwrap()]);
     let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     let v2 = &doc["partition_table"]["volumes"][1];
@@ -122,7 +191,13 @@ fn truncated_image_lists_what_survives() {
             }
             ("missing", Some(r)) | ("partial", Some(r)) if !deleted => {
                 assert!(r.get("sha256").is_none(), "{part} {path} cannot be hashed");
-                assert!(r["content_error"].as_str().unwrap().contains("past the end"), "{r}");
+                assert!(
+                    r["content_error"]
+                        .as_str()
+                        .unwrap()
+                        .contains("past the end"),
+                    "{r}"
+                );
             }
             _ => {}
         }
@@ -140,15 +215,25 @@ fn truncated_or_garbage_e01_fails_cleanly() {
     let data = std::fs::read(e01()).unwrap();
     let cut = dir.path().join("cut.E01");
     std::fs::write(&cut, &data[..data.len() / 3]).unwrap();
-    for args in [vec!["ls", "-r", "--hash", "sha256"], vec!["info"], vec!["verify"]] {
+    for args in [
+        vec!["ls", "-r", "--hash", "sha256"],
+        vec!["info"],
+        vec!["verify"],
+    ] {
         let mut a = args.clone();
         a.push(cut.to_str().unwrap());
         let o = peel(&a);
         assert_ne!(code(&o), 0, "{a:?}");
-        assert!(stderr(&o).contains("peel: error") || stdout(&o).contains("NOT VERIFIED"), "{a:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("peel: error") || stdout(&o).contains("NOT VERIFIED"),
+            "{a:?}: {}",
+            stderr(&o)
+        );
     }
     let junk = dir.path().join("junk.bin");
-    let bytes: Vec<u8> = (0..1_000_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let bytes: Vec<u8> = (0..1_000_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
     std::fs::write(&junk, bytes).unwrap();
     let o = peel(&["ls", "-r", "--format", "jsonl", junk.to_str().unwrap()]);
     assert_eq!(code(&o), 0);
@@ -172,7 +257,12 @@ fn evidence_is_never_written() {
         peel(&a);
     }
     let out = dir.path().join("x");
-    peel(&["export", img.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    peel(&[
+        "export",
+        img.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(sha256_hex(&std::fs::read(&img).unwrap()), before);
     assert_eq!(std::fs::metadata(&img).unwrap().modified().unwrap(), m0);
 }

@@ -30,7 +30,9 @@ impl FromStr for HashAlgo {
             "md5" => Ok(HashAlgo::Md5),
             "sha1" => Ok(HashAlgo::Sha1),
             "sha256" => Ok(HashAlgo::Sha256),
-            _ => Err(CoreError::UnknownHash { name: s.to_string() }),
+            _ => Err(CoreError::UnknownHash {
+                name: s.to_string(),
+            }),
         }
     }
 }
@@ -160,6 +162,7 @@ pub struct Hashes {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 mod tests {
     use super::*;
 
@@ -168,7 +171,10 @@ mod tests {
         let set = HashSet::parse_list("md5,sha1,SHA-256").unwrap();
         let h = set.hash_reader(&mut &b"abc"[..]).unwrap();
         assert_eq!(h.md5.as_deref(), Some("900150983cd24fb0d6963f7d28e17f72"));
-        assert_eq!(h.sha1.as_deref(), Some("a9993e364706816aba3e25717850c26c9cd0d89d"));
+        assert_eq!(
+            h.sha1.as_deref(),
+            Some("a9993e364706816aba3e25717850c26c9cd0d89d")
+        );
         assert_eq!(
             h.sha256.as_deref(),
             Some("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")

@@ -59,7 +59,10 @@ impl fmt::Display for Segment {
             Segment::Evidence { path } => f.write_str(path),
             Segment::Volume { index, offset } => write!(f, "vol:{index}@{offset}"),
             Segment::Fs { kind } => f.write_str(kind),
-            Segment::File { path, addr: Some(a) } => write!(f, "{path}#{a}"),
+            Segment::File {
+                path,
+                addr: Some(a),
+            } => write!(f, "{path}#{a}"),
             Segment::File { path, addr: None } => f.write_str(path),
             Segment::Zip { member } => write!(f, "zip:{member}"),
             Segment::Offset { offset } => write!(f, "@{offset:#x}"),
@@ -78,7 +81,9 @@ pub struct Locator {
 impl Locator {
     /// A locator naming only the evidence item.
     pub fn evidence(path: impl Into<String>) -> Self {
-        Locator { segments: vec![Segment::Evidence { path: path.into() }] }
+        Locator {
+            segments: vec![Segment::Evidence { path: path.into() }],
+        }
     }
 
     /// This locator with one more segment.
@@ -122,12 +127,17 @@ impl fmt::Display for Locator {
     }
 }
 
-const FS_KINDS: &[&str] = &["fat12", "fat16", "fat32", "dir", "zip", "ntfs", "ext2", "ext3", "ext4"];
+const FS_KINDS: &[&str] = &[
+    "fat12", "fat16", "fat32", "dir", "zip", "ntfs", "ext2", "ext3", "ext4",
+];
 
 fn parse_volume(s: &str) -> Option<Segment> {
     let rest = s.strip_prefix("vol:")?;
     let (i, o) = rest.split_once('@')?;
-    Some(Segment::Volume { index: i.parse().ok()?, offset: o.parse().ok()? })
+    Some(Segment::Volume {
+        index: i.parse().ok()?,
+        offset: o.parse().ok()?,
+    })
 }
 
 fn parse_file(s: &str) -> Segment {
@@ -136,9 +146,15 @@ fn parse_file(s: &str) -> Segment {
         && a.bytes().all(|b| b.is_ascii_digit())
         && let Ok(addr) = a.parse()
     {
-        return Segment::File { path: p.to_string(), addr: Some(addr) };
+        return Segment::File {
+            path: p.to_string(),
+            addr: Some(addr),
+        };
     }
-    Segment::File { path: s.to_string(), addr: None }
+    Segment::File {
+        path: s.to_string(),
+        addr: None,
+    }
 }
 
 impl FromStr for Locator {
@@ -148,18 +164,26 @@ impl FromStr for Locator {
     /// file-system kinds, `zip:MEMBER` and `@0xOFF` are recognised; anything else is a file path.
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let mut parts = text.split(" / ");
-        let first = parts.next().filter(|p| !p.is_empty()).ok_or_else(|| CoreError::BadLocator {
-            text: text.to_string(),
-            reason: "empty",
-        })?;
+        let first =
+            parts
+                .next()
+                .filter(|p| !p.is_empty())
+                .ok_or_else(|| CoreError::BadLocator {
+                    text: text.to_string(),
+                    reason: "empty",
+                })?;
         let mut loc = Locator::evidence(first);
         for p in parts {
             let seg = if let Some(v) = parse_volume(p) {
                 v
             } else if FS_KINDS.contains(&p) {
-                Segment::Fs { kind: p.to_string() }
+                Segment::Fs {
+                    kind: p.to_string(),
+                }
             } else if let Some(m) = p.strip_prefix("zip:") {
-                Segment::Zip { member: m.to_string() }
+                Segment::Zip {
+                    member: m.to_string(),
+                }
             } else if let Some(h) = p.strip_prefix("@0x") {
                 let offset = u64::from_str_radix(h, 16).map_err(|_| CoreError::BadLocator {
                     text: text.to_string(),
@@ -176,25 +200,42 @@ impl FromStr for Locator {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 mod tests {
     use super::*;
 
     #[test]
     fn round_trip() {
         let l = Locator::evidence("a.img")
-            .with(Segment::Volume { index: 5, offset: 44_040_192 })
-            .with(Segment::Fs { kind: "fat12".into() })
-            .with(Segment::File { path: "x/y #1.txt".into(), addr: None })
-            .with(Segment::Zip { member: "in/b.txt".into() })
+            .with(Segment::Volume {
+                index: 5,
+                offset: 44_040_192,
+            })
+            .with(Segment::Fs {
+                kind: "fat12".into(),
+            })
+            .with(Segment::File {
+                path: "x/y #1.txt".into(),
+                addr: None,
+            })
+            .with(Segment::Zip {
+                member: "in/b.txt".into(),
+            })
             .with(Segment::Offset { offset: 0x1a2 });
         let s = l.to_string();
-        assert_eq!(s, "a.img / vol:5@44040192 / fat12 / x/y #1.txt / zip:in/b.txt / @0x1a2");
+        assert_eq!(
+            s,
+            "a.img / vol:5@44040192 / fat12 / x/y #1.txt / zip:in/b.txt / @0x1a2"
+        );
         assert_eq!(s.parse::<Locator>().unwrap(), l);
     }
 
     #[test]
     fn json_is_a_list_of_typed_segments() {
-        let l = Locator::evidence("a").with(Segment::File { path: "p".into(), addr: Some(3) });
+        let l = Locator::evidence("a").with(Segment::File {
+            path: "p".into(),
+            addr: Some(3),
+        });
         let j = serde_json::to_string(&l).unwrap();
         assert_eq!(
             j,

@@ -35,7 +35,10 @@ pub trait Sink {
 pub fn make_sink<'a, W: Write + 'a>(format: Format, w: W) -> Box<dyn Sink + 'a> {
     match format {
         Format::Jsonl => Box::new(JsonlSink { w }),
-        Format::Csv => Box::new(CsvSink { w: csv::Writer::from_writer(w), header: false }),
+        Format::Csv => Box::new(CsvSink {
+            w: csv::Writer::from_writer(w),
+            header: false,
+        }),
         Format::Table => Box::new(TableSink { w, header: false }),
         Format::Bodyfile => Box::new(BodyfileSink { w }),
     }
@@ -67,9 +70,28 @@ fn ts(t: Option<Timestamp>) -> String {
 }
 
 const CSV_HEADER: &[&str] = &[
-    "locator", "evidence", "volume", "volume_offset", "fs", "addr", "path", "name", "short_name",
-    "kind", "size", "deleted", "attributes", "modified", "accessed", "changed", "created", "md5",
-    "sha1", "sha256", "content_source", "content_error",
+    "locator",
+    "evidence",
+    "volume",
+    "volume_offset",
+    "fs",
+    "addr",
+    "path",
+    "name",
+    "short_name",
+    "kind",
+    "size",
+    "deleted",
+    "attributes",
+    "modified",
+    "accessed",
+    "changed",
+    "created",
+    "md5",
+    "sha1",
+    "sha256",
+    "content_source",
+    "content_error",
 ];
 
 struct CsvSink<W: Write> {
@@ -147,12 +169,16 @@ impl<W: Write> Sink for TableSink<W> {
         if !self.header {
             writeln!(
                 self.w,
-                "{:<3} {:<4} {:>10} {:<20} {:>8} {:<7} {}",
-                "del", "kind", "size", "modified", "addr", "fs", "path"
+                "{:<3} {:<4} {:>10} {:<20} {:>8} {:<7} path",
+                "del", "kind", "size", "modified", "addr", "fs"
             )?;
             self.header = true;
         }
-        let m = r.times.modified.map(|t| t.to_string()).unwrap_or_else(|| "-".into());
+        let m = r
+            .times
+            .modified
+            .map(|t| t.to_string())
+            .unwrap_or_else(|| "-".into());
         let hash = r
             .hashes
             .sha256
@@ -161,7 +187,11 @@ impl<W: Write> Sink for TableSink<W> {
             .or(r.hashes.md5.as_deref())
             .map(|h| format!("  {h}"))
             .unwrap_or_default();
-        let vol = r.volume.as_ref().map(|v| format!("{}:", v.index)).unwrap_or_default();
+        let vol = r
+            .volume
+            .as_ref()
+            .map(|v| format!("{}:", v.index))
+            .unwrap_or_default();
         writeln!(
             self.w,
             "{:<3} {:<4} {:>10} {:<20} {:>8} {:<7} {}{}{}",

@@ -32,18 +32,27 @@ impl Timestamp {
 
     fn from_naive(t: NaiveDateTime) -> Self {
         let u = t.and_utc();
-        Timestamp { secs: u.timestamp(), nanos: u.timestamp_subsec_nanos() }
+        Timestamp {
+            secs: u.timestamp(),
+            nanos: u.timestamp_subsec_nanos(),
+        }
     }
 
     /// From seconds and nanoseconds since the epoch.
     pub fn from_unix(secs: i64, nanos: u32) -> Self {
-        Timestamp { secs, nanos: nanos.min(999_999_999) }
+        Timestamp {
+            secs,
+            nanos: nanos.min(999_999_999),
+        }
     }
 
     /// The same instant shifted by `offset_secs` (for sources that store local time).
     #[must_use]
     pub fn shifted(self, offset_secs: i64) -> Self {
-        Timestamp { secs: self.secs.saturating_sub(offset_secs), nanos: self.nanos }
+        Timestamp {
+            secs: self.secs.saturating_sub(offset_secs),
+            nanos: self.nanos,
+        }
     }
 
     fn to_chrono(self) -> Option<DateTime<Utc>> {
@@ -77,10 +86,14 @@ impl Serialize for Timestamp {
 /// Now, as a [`Timestamp`].
 pub fn now() -> Timestamp {
     let n = Utc::now();
-    Timestamp { secs: n.timestamp(), nanos: n.timestamp_subsec_nanos() }
+    Timestamp {
+        secs: n.timestamp(),
+        nanos: n.timestamp_subsec_nanos(),
+    }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 mod tests {
     use super::*;
 
@@ -90,6 +103,9 @@ mod tests {
         assert_eq!(t.to_string(), "2024-03-15T10:00:01.1Z");
         assert_eq!(t.secs, 1_710_496_801);
         assert!(Timestamp::from_parts(2024, 2, 30, 0, 0, 0, 0).is_none());
-        assert_eq!(Timestamp::from_unix(0, 0).to_string(), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            Timestamp::from_unix(0, 0).to_string(),
+            "1970-01-01T00:00:00Z"
+        );
     }
 }

@@ -33,14 +33,19 @@ impl Part {
     pub fn fs_locator(&self) -> Locator {
         let mut l = self.locator.clone();
         if let Some(fs) = &self.fs {
-            l.push(Segment::Fs { kind: fs.kind().to_string() });
+            l.push(Segment::Fs {
+                kind: fs.kind().to_string(),
+            });
         }
         l
     }
 
     /// Locator of an entry.
     pub fn entry_locator(&self, e: &Entry) -> Locator {
-        self.fs_locator().with(Segment::File { path: e.path.clone(), addr: e.addr })
+        self.fs_locator().with(Segment::File {
+            path: e.path.clone(),
+            addr: e.addr,
+        })
     }
 
     /// The volume as recorded in file records.
@@ -92,10 +97,14 @@ impl std::fmt::Display for FsOpenError {
 pub fn open_fs(vol: Arc<dyn Source>) -> Result<Box<dyn FileSystem>, FsOpenError> {
     use FsOpenError::{Failed, Unrecognised};
     let mut head = [0u8; 2048];
-    let n = vol.read_at(&mut head, 0).map_err(|e| Failed(e.to_string()))?;
+    let n = vol
+        .read_at(&mut head, 0)
+        .map_err(|e| Failed(e.to_string()))?;
     let head = head.get(..n).unwrap_or_default();
     if n < 512 {
-        return Err(Failed(format!("volume too small for a file system ({n} bytes readable)")));
+        return Err(Failed(format!(
+            "volume too small for a file system ({n} bytes readable)"
+        )));
     }
     if head.get(3..11) == Some(b"NTFS    ") {
         return Err(Unrecognised("NTFS file system (not supported yet)".into()));
@@ -104,7 +113,9 @@ pub fn open_fs(vol: Arc<dyn Source>) -> Result<Box<dyn FileSystem>, FsOpenError>
         return Err(Unrecognised("exFAT file system (not supported yet)".into()));
     }
     if head.get(1080..1082) == Some(&[0x53, 0xEF]) {
-        return Err(Unrecognised("ext2/3/4 file system (not supported yet)".into()));
+        return Err(Unrecognised(
+            "ext2/3/4 file system (not supported yet)".into(),
+        ));
     }
     let fat_like = head.get(510..512) == Some(&[0x55, 0xAA])
         && matches!(head.first(), Some(0xEB) | Some(0xE9))
@@ -119,7 +130,9 @@ pub fn open_fs(vol: Arc<dyn Source>) -> Result<Box<dyn FileSystem>, FsOpenError>
         return Ok(Box::new(z));
     }
     if head.iter().all(|&b| b == 0) {
-        return Err(Unrecognised("no file system recognised (volume starts with zeros)".into()));
+        return Err(Unrecognised(
+            "no file system recognised (volume starts with zeros)".into(),
+        ));
     }
     Err(Unrecognised("no file system recognised".into()))
 }
@@ -131,8 +144,10 @@ impl Evidence {
     pub fn open(path: &Path) -> Result<Self, FsError> {
         let name = path.display().to_string();
         let root = Locator::evidence(name.clone());
-        let meta = std::fs::metadata(path)
-            .map_err(|source| FsError::Host { path: path.to_path_buf(), source })?;
+        let meta = std::fs::metadata(path).map_err(|source| FsError::Host {
+            path: path.to_path_buf(),
+            source,
+        })?;
         if meta.is_dir() {
             let fs = HostDir::open(path)?;
             return Ok(Evidence {
@@ -176,13 +191,21 @@ impl Evidence {
         for v in &table.volumes {
             let mut locator = root.clone();
             if table.scheme != Scheme::None {
-                locator.push(Segment::Volume { index: v.index, offset: v.offset });
+                locator.push(Segment::Volume {
+                    index: v.index,
+                    offset: v.offset,
+                });
             }
             let (fs, fs_error) = if v.length == 0 {
-                let why = v.issues.first().cloned().unwrap_or_else(|| "empty volume".into());
+                let why = v
+                    .issues
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| "empty volume".into());
                 (None, Some(FsOpenError::Failed(why)))
             } else {
-                let sub: Arc<dyn Source> = Arc::new(SubSource::new(src.clone(), v.offset, v.length));
+                let sub: Arc<dyn Source> =
+                    Arc::new(SubSource::new(src.clone(), v.offset, v.length));
                 match open_fs(sub) {
                     Ok(fs) => (Some(fs), None),
                     Err(e) => (None, Some(e)),
@@ -196,7 +219,14 @@ impl Evidence {
                 locator,
             });
         }
-        Ok(Evidence { name, path: path.to_path_buf(), source: Some(src), container, table: Some(table), parts })
+        Ok(Evidence {
+            name,
+            path: path.to_path_buf(),
+            source: Some(src),
+            container,
+            table: Some(table),
+            parts,
+        })
     }
 
     /// Finds the entry a user means by `target`: a locator as printed by peel
@@ -206,7 +236,11 @@ impl Evidence {
         let (want_vol, path, addr) = match target.parse::<Locator>() {
             Ok(loc) if target.contains(" / ") => {
                 let (p, a) = loc.file().ok_or("the locator names no file")?;
-                (loc.volume().map(|v| v.0), p.trim_start_matches('/').to_string(), a)
+                (
+                    loc.volume().map(|v| v.0),
+                    p.trim_start_matches('/').to_string(),
+                    a,
+                )
             }
             _ => (None, target.trim_start_matches('/').to_string(), None),
         };
@@ -231,10 +265,15 @@ impl Evidence {
         match (found.len(), allocated.len()) {
             (0, _) => Err(format!("no entry `{path}` in {}", self.name)),
             (1, _) => found.into_iter().next().ok_or_else(|| "not found".into()),
-            (_, 1) => allocated.first().map(|&(i, e)| (*i, e.clone())).ok_or_else(|| "not found".into()),
+            (_, 1) => allocated
+                .first()
+                .map(|&(i, e)| (*i, e.clone()))
+                .ok_or_else(|| "not found".into()),
             _ => {
-                let list: Vec<String> =
-                    found.iter().map(|(i, e)| self.parts[*i].entry_locator(e).to_string()).collect();
+                let list: Vec<String> = found
+                    .iter()
+                    .filter_map(|(i, e)| self.parts.get(*i).map(|p| p.entry_locator(e).to_string()))
+                    .collect();
                 Err(format!(
                     "`{path}` matches {} entries; give one of these locators:\n  {}",
                     found.len(),

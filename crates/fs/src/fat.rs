@@ -60,7 +60,10 @@ const ATTR_LFN: u8 = 0x0F;
 
 fn le16(b: &[u8], at: usize) -> u16 {
     match b.get(at..at + 2) {
-        Some(s) => u16::from_le_bytes([s.first().copied().unwrap_or(0), s.get(1).copied().unwrap_or(0)]),
+        Some(s) => u16::from_le_bytes([
+            s.first().copied().unwrap_or(0),
+            s.get(1).copied().unwrap_or(0),
+        ]),
         None => 0,
     }
 }
@@ -96,7 +99,10 @@ pub struct Fat {
 }
 
 fn bad(reason: impl Into<String>) -> FsError {
-    FsError::BadSuperblock { kind: "fat", reason: reason.into() }
+    FsError::BadSuperblock {
+        kind: "fat",
+        reason: reason.into(),
+    }
 }
 
 /// True when `boot` (the first sector of a volume) carries a plausible FAT BPB.
@@ -125,11 +131,15 @@ impl Fat {
         read_exact_at(src.as_ref(), &mut boot, 0, "FAT boot sector")?;
         let bps = u64::from(le16(&boot, 11));
         if !matches!(bps, 512 | 1024 | 2048 | 4096) {
-            return Err(bad(format!("bytes per sector is {bps} (expected 512, 1024, 2048 or 4096)")));
+            return Err(bad(format!(
+                "bytes per sector is {bps} (expected 512, 1024, 2048 or 4096)"
+            )));
         }
         let spc = u64::from(byte(&boot, 13));
         if spc == 0 || !spc.is_power_of_two() {
-            return Err(bad(format!("sectors per cluster is {spc} (expected a power of two)")));
+            return Err(bad(format!(
+                "sectors per cluster is {spc} (expected a power of two)"
+            )));
         }
         let reserved = u64::from(le16(&boot, 14));
         if reserved == 0 {
@@ -145,7 +155,11 @@ impl Fat {
             n => u64::from(n),
         };
         let fat16_size = u64::from(le16(&boot, 22));
-        let fat_sectors = if fat16_size != 0 { fat16_size } else { u64::from(le32(&boot, 36)) };
+        let fat_sectors = if fat16_size != 0 {
+            fat16_size
+        } else {
+            u64::from(le32(&boot, 36))
+        };
         if fat_sectors == 0 || total_sectors == 0 {
             return Err(bad("FAT size or total sector count is 0"));
         }
@@ -202,7 +216,9 @@ impl Fat {
             max_cluster,
             root_cluster,
             fat: Vec::new(),
-            oem: String::from_utf8_lossy(boot.get(3..11).unwrap_or_default()).trim_end().to_string(),
+            oem: String::from_utf8_lossy(boot.get(3..11).unwrap_or_default())
+                .trim_end()
+                .to_string(),
             bpb_label: if has_ext && byte(&boot, sig_at) == 0x29 {
                 trim_label(boot.get(label_at..label_at + 11).unwrap_or_default())
             } else {
@@ -213,7 +229,9 @@ impl Fat {
         };
         fat.load_fat()?;
         if kind == FatKind::Fat32 && !(2..=max_cluster).contains(&root_cluster) {
-            fat.issues.push(format!("root directory cluster {root_cluster} is outside the volume"));
+            fat.issues.push(format!(
+                "root directory cluster {root_cluster} is outside the volume"
+            ));
         }
         Ok(fat)
     }
@@ -251,10 +269,18 @@ impl Fat {
                     }
                 }
                 FatKind::Fat16 => {
-                    if c * 2 + 2 > raw.len() { UNREADABLE } else { u32::from(le16(&raw, c * 2)) }
+                    if c * 2 + 2 > raw.len() {
+                        UNREADABLE
+                    } else {
+                        u32::from(le16(&raw, c * 2))
+                    }
                 }
                 FatKind::Fat32 => {
-                    if c * 4 + 4 > raw.len() { UNREADABLE } else { le32(&raw, c * 4) & 0x0FFF_FFFF }
+                    if c * 4 + 4 > raw.len() {
+                        UNREADABLE
+                    } else {
+                        le32(&raw, c * 4) & 0x0FFF_FFFF
+                    }
                 }
             };
             fat.push(v);
@@ -287,7 +313,10 @@ impl Fat {
         if !(2..=self.max_cluster).contains(&start) {
             return (
                 out,
-                Some(format!("first cluster {start} is outside the volume (2..={})", self.max_cluster)),
+                Some(format!(
+                    "first cluster {start} is outside the volume (2..={})",
+                    self.max_cluster
+                )),
             );
         }
         let mut seen = HashSet::new();
@@ -381,7 +410,12 @@ impl Fat {
         let mut out = Vec::with_capacity(sectors.len());
         for &s in sectors {
             let mut buf = vec![0u8; self.bps as usize];
-            match read_exact_at(self.src.as_ref(), &mut buf, s * self.bps, "directory sector") {
+            match read_exact_at(
+                self.src.as_ref(),
+                &mut buf,
+                s * self.bps,
+                "directory sector",
+            ) {
                 Ok(()) => out.push((s, buf)),
                 Err(e) => {
                     err.push(format!("directory sector {s} unreadable: {e}"));
@@ -440,7 +474,11 @@ impl Fat {
         let mut errs = Vec::new();
         let data = self.read_sectors(&sectors, &mut errs);
         for e in errs {
-            out(WalkItem::Error { path: path.to_string(), addr: None, message: e });
+            out(WalkItem::Error {
+                path: path.to_string(),
+                addr: None,
+                message: e,
+            });
         }
         let mut lfn = Lfn::default();
         for (sector, buf) in &data {
@@ -521,7 +559,11 @@ impl Fat {
         let cap = (MAX_DIR_BYTES / self.cluster_size()).max(1) + 1;
         let (cl, e) = self.chain(first, cap);
         if let Some(e) = e {
-            out(WalkItem::Error { path: dir.path.clone(), addr: dir.addr, message: e });
+            out(WalkItem::Error {
+                path: dir.path.clone(),
+                addr: dir.addr,
+                message: e,
+            });
         }
         let secs = self.sectors_of_clusters(&cl);
         self.walk_dir(secs, &dir.path, false, depth + 1, seen_dirs, out);
@@ -532,7 +574,13 @@ impl Fat {
             .get(0..11)
             .unwrap_or_default()
             .iter()
-            .map(|&b| if b >= 0x20 && b != 0xFF && b < 0x7F { b as char } else { '^' })
+            .map(|&b| {
+                if b >= 0x20 && b != 0xFF && b < 0x7F {
+                    b as char
+                } else {
+                    '^'
+                }
+            })
             .collect();
         let deleted = byte(d, 0) == 0xE5 || in_deleted;
         if byte(d, 0) == 0xE5 {
@@ -568,10 +616,18 @@ impl Fat {
             Some((l, raw)) if !l.is_empty() => (l, raw, Some(short)),
             _ => (short, short_raw, None),
         };
-        let hi = if self.kind == FatKind::Fat32 { u32::from(le16(d, 20)) << 16 } else { 0 };
+        let hi = if self.kind == FatKind::Fat32 {
+            u32::from(le16(d, 20)) << 16
+        } else {
+            0
+        };
         let first = hi | u32::from(le16(d, 26));
         let deleted = byte(d, 0) == 0xE5 || in_deleted;
-        let kind = if attr & ATTR_DIR != 0 { EntryKind::Dir } else { EntryKind::File };
+        let kind = if attr & ATTR_DIR != 0 {
+            EntryKind::Dir
+        } else {
+            EntryKind::File
+        };
         let mut attributes = Vec::new();
         for (bit, n) in [
             (ATTR_RO, "read_only"),
@@ -600,7 +656,9 @@ impl Fat {
             deleted,
             attributes,
             times: entry_times(d),
-            handle: Handle::Fat { first_cluster: first },
+            handle: Handle::Fat {
+                first_cluster: first,
+            },
         };
         (e, first)
     }
@@ -630,7 +688,11 @@ impl Fat {
 }
 
 fn join(parent: &str, name: &str) -> String {
-    if parent.is_empty() { name.to_string() } else { format!("{parent}/{name}") }
+    if parent.is_empty() {
+        name.to_string()
+    } else {
+        format!("{parent}/{name}")
+    }
 }
 
 /// What a 32-byte directory slot holds.
@@ -737,7 +799,11 @@ fn short_name(d: &[u8]) -> (String, Option<Vec<u8>>) {
         if b == 0 || b == 0xFF || b == 0x20 {
             return;
         }
-        let c = if lower && b.is_ascii_uppercase() { b.to_ascii_lowercase() } else { b };
+        let c = if lower && b.is_ascii_uppercase() {
+            b.to_ascii_lowercase()
+        } else {
+            b
+        };
         if (0x20..0x7F).contains(&c) {
             s.push(c as char);
         } else {
@@ -784,7 +850,11 @@ fn entry_times(d: &[u8]) -> Times {
         modified: dos_time(le16(d, 24), le16(d, 22), 0),
         accessed: dos_time(le16(d, 18), 0, 0),
         changed: None,
-        created: dos_time(le16(d, 16), le16(d, 14), if centis < 200 { centis } else { 0 }),
+        created: dos_time(
+            le16(d, 16),
+            le16(d, 14),
+            if centis < 200 { centis } else { 0 },
+        ),
     }
 }
 
@@ -799,10 +869,15 @@ impl FileSystem for Fat {
         let mut v = vec![
             ("type".to_string(), self.kind.name().to_uppercase()),
             ("oem".into(), self.oem.clone()),
-            ("label".into(), self.root_label().unwrap_or_else(|| self.bpb_label.clone())),
+            (
+                "label".into(),
+                self.root_label().unwrap_or_else(|| self.bpb_label.clone()),
+            ),
             (
                 "volume_id".into(),
-                self.volume_id.map(|i| format!("{i:08x}")).unwrap_or_default(),
+                self.volume_id
+                    .map(|i| format!("{i:08x}"))
+                    .unwrap_or_default(),
             ),
             ("bytes_per_sector".into(), self.bps.to_string()),
             ("sectors_per_cluster".into(), self.spc.to_string()),
@@ -812,9 +887,18 @@ impl FileSystem for Fat {
             ("sectors_per_fat".into(), self.fat_sectors.to_string()),
             ("root_entries".into(), self.root_entries.to_string()),
             ("total_sectors".into(), self.total_sectors.to_string()),
-            ("first_data_sector".into(), self.first_data_sector.to_string()),
-            ("first_cluster_sector".into(), self.first_cluster_sector.to_string()),
-            ("clusters".into(), (u64::from(self.max_cluster) - 1).to_string()),
+            (
+                "first_data_sector".into(),
+                self.first_data_sector.to_string(),
+            ),
+            (
+                "first_cluster_sector".into(),
+                self.first_cluster_sector.to_string(),
+            ),
+            (
+                "clusters".into(),
+                (u64::from(self.max_cluster) - 1).to_string(),
+            ),
             ("allocated_clusters".into(), alloc.to_string()),
             ("free_clusters".into(), free.to_string()),
             ("bad_clusters".into(), badc.to_string()),
@@ -834,7 +918,11 @@ impl FileSystem for Fat {
         let mut errs = Vec::new();
         let sectors = self.root_sectors(&mut errs);
         for e in errs {
-            out(WalkItem::Error { path: String::new(), addr: Some(2), message: e });
+            out(WalkItem::Error {
+                path: String::new(),
+                addr: Some(2),
+                message: e,
+            });
         }
         let mut seen = HashSet::new();
         if self.kind == FatKind::Fat32 {
@@ -848,21 +936,40 @@ impl FileSystem for Fat {
             return Err(FsError::Content(format!("{} has no content", e.path)));
         };
         if e.kind != EntryKind::File {
-            return Err(FsError::Content(format!("{} is not a regular file", e.path)));
+            return Err(FsError::Content(format!(
+                "{} is not a regular file",
+                e.path
+            )));
         }
         if e.size == 0 {
-            let src = if e.deleted { "deleted-contiguous" } else { "fat-chain" };
-            return Ok(Contents { reader: Box::new(std::io::empty()), source: src, warning: None });
+            let src = if e.deleted {
+                "deleted-contiguous"
+            } else {
+                "fat-chain"
+            };
+            return Ok(Contents {
+                reader: Box::new(std::io::empty()),
+                source: src,
+                warning: None,
+            });
         }
         if e.deleted {
-            let cl = self.deleted_clusters(first_cluster, e.size).map_err(FsError::Content)?;
+            let cl = self
+                .deleted_clusters(first_cluster, e.size)
+                .map_err(FsError::Content)?;
             let r = ExtentReader::new(self.src.clone(), self.extents(&cl), e.size);
-            return Ok(Contents { reader: Box::new(r), source: "deleted-contiguous", warning: None });
+            return Ok(Contents {
+                reader: Box::new(r),
+                source: "deleted-contiguous",
+                warning: None,
+            });
         }
         let need = e.size.div_ceil(self.cluster_size());
         let (cl, err) = self.chain(first_cluster, need);
         if cl.is_empty() {
-            return Err(FsError::Content(err.unwrap_or_else(|| "no clusters".into())));
+            return Err(FsError::Content(
+                err.unwrap_or_else(|| "no clusters".into()),
+            ));
         }
         let mut warning = err;
         let have = cl.len() as u64 * self.cluster_size();
@@ -874,6 +981,10 @@ impl FileSystem for Fat {
         }
         let len = have.min(e.size);
         let r = ExtentReader::new(self.src.clone(), self.extents(&cl), len);
-        Ok(Contents { reader: Box::new(r), source: "fat-chain", warning })
+        Ok(Contents {
+            reader: Box::new(r),
+            source: "fat-chain",
+            warning,
+        })
     }
 }

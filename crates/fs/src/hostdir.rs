@@ -17,15 +17,19 @@ pub struct HostDir {
 impl HostDir {
     /// Opens `root` (must be a directory).
     pub fn open(root: &Path) -> Result<Self, FsError> {
-        let meta = std::fs::metadata(root)
-            .map_err(|source| FsError::Host { path: root.to_path_buf(), source })?;
+        let meta = std::fs::metadata(root).map_err(|source| FsError::Host {
+            path: root.to_path_buf(),
+            source,
+        })?;
         if !meta.is_dir() {
             return Err(FsError::Host {
                 path: root.to_path_buf(),
                 source: std::io::Error::other("not a directory"),
             });
         }
-        Ok(HostDir { root: root.to_path_buf() })
+        Ok(HostDir {
+            root: root.to_path_buf(),
+        })
     }
 }
 
@@ -43,7 +47,13 @@ fn ts(t: std::io::Result<std::time::SystemTime>) -> Option<Timestamp> {
 #[cfg(unix)]
 fn unix_extras(m: &std::fs::Metadata) -> (Option<u64>, Option<Timestamp>) {
     use std::os::unix::fs::MetadataExt;
-    (Some(m.ino()), Some(Timestamp::from_unix(m.ctime(), m.ctime_nsec().clamp(0, 999_999_999) as u32)))
+    (
+        Some(m.ino()),
+        Some(Timestamp::from_unix(
+            m.ctime(),
+            m.ctime_nsec().clamp(0, 999_999_999) as u32,
+        )),
+    )
 }
 #[cfg(not(unix))]
 fn unix_extras(_m: &std::fs::Metadata) -> (Option<u64>, Option<Timestamp>) {
@@ -73,7 +83,10 @@ impl FileSystem for HostDir {
     }
 
     fn info(&self) -> Vec<(String, String)> {
-        vec![("type".into(), "host directory".into()), ("root".into(), self.root.display().to_string())]
+        vec![
+            ("type".into(), "host directory".into()),
+            ("root".into(), self.root.display().to_string()),
+        ]
     }
 
     fn walk(&self, out: &mut dyn FnMut(WalkItem)) {
@@ -93,7 +106,11 @@ impl FileSystem for HostDir {
                     let meta = match de.metadata() {
                         Ok(m) => m,
                         Err(e) => {
-                            out(WalkItem::Error { path, addr: None, message: e.to_string() });
+                            out(WalkItem::Error {
+                                path,
+                                addr: None,
+                                message: e.to_string(),
+                            });
                             continue;
                         }
                     };
@@ -120,7 +137,11 @@ impl FileSystem for HostDir {
                         name_raw,
                         short_name: None,
                         kind,
-                        size: if kind == EntryKind::Dir { 0 } else { meta.len() },
+                        size: if kind == EntryKind::Dir {
+                            0
+                        } else {
+                            meta.len()
+                        },
                         deleted: false,
                         attributes,
                         times: Times {
@@ -142,7 +163,11 @@ impl FileSystem for HostDir {
                         .io_error()
                         .map(|io| io.to_string())
                         .unwrap_or_else(|| e.to_string());
-                    out(WalkItem::Error { path, addr: None, message: msg });
+                    out(WalkItem::Error {
+                        path,
+                        addr: None,
+                        message: msg,
+                    });
                 }
             }
         }
@@ -153,9 +178,19 @@ impl FileSystem for HostDir {
             return Err(FsError::Content(format!("{} has no content", e.path)));
         };
         if e.kind != EntryKind::File {
-            return Err(FsError::Content(format!("{} is not a regular file", e.path)));
+            return Err(FsError::Content(format!(
+                "{} is not a regular file",
+                e.path
+            )));
         }
-        let f = File::open(p).map_err(|source| FsError::Host { path: p.clone(), source })?;
-        Ok(Contents { reader: Box::new(f), source: "host", warning: None })
+        let f = File::open(p).map_err(|source| FsError::Host {
+            path: p.clone(),
+            source,
+        })?;
+        Ok(Contents {
+            reader: Box::new(f),
+            source: "host",
+            warning: None,
+        })
     }
 }

@@ -99,6 +99,8 @@ pub struct Entry {
 }
 
 /// What a walk yields: an entry, or a problem found on the way (with where it was).
+// Entries are the common case; boxing them would cost an allocation each.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum WalkItem {
     /// A file-system entry.

@@ -17,7 +17,13 @@ pub struct ExtentReader {
 impl ExtentReader {
     /// A reader yielding at most `len` bytes from `extents` in order.
     pub fn new(src: Arc<dyn Source>, extents: Vec<(u64, u64)>, len: u64) -> Self {
-        ExtentReader { src, extents, idx: 0, within: 0, remaining: len }
+        ExtentReader {
+            src,
+            extents,
+            idx: 0,
+            within: 0,
+            remaining: len,
+        }
     }
 }
 
@@ -32,14 +38,20 @@ impl Read for ExtentReader {
                 self.within = 0;
                 continue;
             }
-            let want = (elen - self.within).min(self.remaining).min(buf.len() as u64) as usize;
-            let Some(b) = buf.get_mut(..want) else { return Ok(0) };
+            let want = (elen - self.within)
+                .min(self.remaining)
+                .min(buf.len() as u64) as usize;
+            let Some(b) = buf.get_mut(..want) else {
+                return Ok(0);
+            };
             let pos = off + self.within;
             let n = self.src.read_at(b, pos).map_err(io::Error::other)?;
             if n == 0 {
                 return Err(io::Error::new(
                     io::ErrorKind::UnexpectedEof,
-                    format!("content ends at byte {pos}: past the end of the volume (truncated image?)"),
+                    format!(
+                        "content ends at byte {pos}: past the end of the volume (truncated image?)"
+                    ),
                 ));
             }
             self.within += n as u64;

@@ -31,7 +31,11 @@ impl ZipFs {
         let archive = zip::ZipArchive::new(reader).map_err(|e| FsError::Zip(e.to_string()))?;
         let count = archive.len();
         let comment = String::from_utf8_lossy(archive.comment()).into_owned();
-        Ok(ZipFs { archive: Mutex::new(archive), count, comment })
+        Ok(ZipFs {
+            archive: Mutex::new(archive),
+            count,
+            comment,
+        })
     }
 }
 
@@ -54,7 +58,10 @@ impl FileSystem for ZipFs {
     }
 
     fn info(&self) -> Vec<(String, String)> {
-        let mut v = vec![("type".into(), "zip archive".into()), ("members".into(), self.count.to_string())];
+        let mut v = vec![
+            ("type".into(), "zip archive".into()),
+            ("members".into(), self.count.to_string()),
+        ];
         if !self.comment.is_empty() {
             v.push(("comment".into(), self.comment.clone()));
         }
@@ -62,7 +69,9 @@ impl FileSystem for ZipFs {
     }
 
     fn walk(&self, out: &mut dyn FnMut(WalkItem)) {
-        let Ok(mut ar) = self.archive.lock() else { return };
+        let Ok(mut ar) = self.archive.lock() else {
+            return;
+        };
         for i in 0..self.count {
             let f = match ar.by_index_raw(i) {
                 Ok(f) => f,
@@ -76,11 +85,19 @@ impl FileSystem for ZipFs {
                 }
             };
             let raw = f.name_raw().to_vec();
-            let name_full = f.name().map(|n| n.to_string()).unwrap_or_else(|_| String::from_utf8_lossy(&raw).into_owned());
+            let name_full = f
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_else(|_| String::from_utf8_lossy(&raw).into_owned());
             let is_dir = f.is_dir();
-            let path = name_full.trim_start_matches('/').trim_end_matches('/').to_string();
+            let path = name_full
+                .trim_start_matches('/')
+                .trim_end_matches('/')
+                .to_string();
             let name = path.rsplit('/').next().unwrap_or(&path).to_string();
-            let lossless = std::str::from_utf8(&raw).map(|s| s == name_full).unwrap_or(false);
+            let lossless = std::str::from_utf8(&raw)
+                .map(|s| s == name_full)
+                .unwrap_or(false);
             let mut attributes = Vec::new();
             if f.encrypted() {
                 attributes.push("encrypted");
@@ -91,11 +108,18 @@ impl FileSystem for ZipFs {
                 name,
                 name_raw: (!lossless).then_some(raw),
                 short_name: None,
-                kind: if is_dir { EntryKind::Dir } else { EntryKind::File },
+                kind: if is_dir {
+                    EntryKind::Dir
+                } else {
+                    EntryKind::File
+                },
                 size: f.size(),
                 deleted: false,
                 attributes,
-                times: Times { modified: zip_time(f.last_modified()), ..Times::default() },
+                times: Times {
+                    modified: zip_time(f.last_modified()),
+                    ..Times::default()
+                },
                 handle: Handle::Zip(i),
             }));
         }
@@ -106,10 +130,18 @@ impl FileSystem for ZipFs {
             return Err(FsError::Content(format!("{} has no content", e.path)));
         };
         if e.kind != EntryKind::File {
-            return Err(FsError::Content(format!("{} is not a regular file", e.path)));
+            return Err(FsError::Content(format!(
+                "{} is not a regular file",
+                e.path
+            )));
         }
-        let mut ar = self.archive.lock().map_err(|_| FsError::Zip("archive lock poisoned".into()))?;
-        let f = ar.by_index(i).map_err(|err| FsError::Zip(format!("{}: {err}", e.path)))?;
+        let mut ar = self
+            .archive
+            .lock()
+            .map_err(|_| FsError::Zip("archive lock poisoned".into()))?;
+        let f = ar
+            .by_index(i)
+            .map_err(|err| FsError::Zip(format!("{}: {err}", e.path)))?;
         if f.size() > MAX_MEMBER_BYTES {
             return Err(FsError::Zip(format!(
                 "{}: declared size {} exceeds the {MAX_MEMBER_BYTES}-byte limit; not expanded",
@@ -128,6 +160,10 @@ impl FileSystem for ZipFs {
                 e.path
             )));
         }
-        Ok(Contents { reader: Box::new(Cursor::new(buf)), source: "zip", warning: None })
+        Ok(Contents {
+            reader: Box::new(Cursor::new(buf)),
+            source: "zip",
+            warning: None,
+        })
     }
 }

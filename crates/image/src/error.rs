@@ -16,7 +16,9 @@ pub enum ImageError {
         source: io::Error,
     },
     /// A read went past the end of the source.
-    #[error("{what}: {needed} bytes at offset {offset} lie past the end of the data ({len} bytes; truncated image?)")]
+    #[error(
+        "{what}: {needed} bytes at offset {offset} lie past the end of the data ({len} bytes; truncated image?)"
+    )]
     Truncated {
         /// What was being read.
         what: &'static str,

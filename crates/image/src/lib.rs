@@ -15,6 +15,4 @@ pub mod source;
 pub mod volumes;
 
 pub use error::ImageError;
-pub use source::{
-    ContainerInfo, Source, SourceReader, SubSource, open_source, read_exact_at,
-};
+pub use source::{ContainerInfo, Source, SourceReader, SubSource, open_source, read_exact_at};

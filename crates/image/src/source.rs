@@ -61,7 +61,9 @@ pub fn read_exact_at(
     let mut done = 0usize;
     while done < buf.len() {
         let pos = offset.saturating_add(done as u64);
-        let Some(rest) = buf.get_mut(done..) else { break };
+        let Some(rest) = buf.get_mut(done..) else {
+            break;
+        };
         let n = src.read_at(rest, pos)?;
         if n == 0 {
             return Err(ImageError::Truncated {
@@ -95,7 +97,10 @@ fn pread(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
 }
 
 fn open_ro(path: &Path) -> Result<File, ImageError> {
-    File::open(path).map_err(|source| ImageError::Open { path: path.to_path_buf(), source })
+    File::open(path).map_err(|source| ImageError::Open {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// A plain raw/dd image file.
@@ -110,13 +115,19 @@ impl RawSource {
     pub fn open(path: &Path) -> Result<Self, ImageError> {
         let file = open_ro(path)?;
         let len = file_len(&file, path)?;
-        Ok(RawSource { file, len, path: path.to_path_buf() })
+        Ok(RawSource {
+            file,
+            len,
+            path: path.to_path_buf(),
+        })
     }
 }
 
 fn file_len(file: &File, path: &Path) -> Result<u64, ImageError> {
-    let meta =
-        file.metadata().map_err(|source| ImageError::Open { path: path.to_path_buf(), source })?;
+    let meta = file.metadata().map_err(|source| ImageError::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
     if meta.is_file() {
         return Ok(meta.len());
     }
@@ -124,7 +135,10 @@ fn file_len(file: &File, path: &Path) -> Result<u64, ImageError> {
     let mut f = file;
     let len = f
         .seek(SeekFrom::End(0))
-        .map_err(|source| ImageError::Open { path: path.to_path_buf(), source })?;
+        .map_err(|source| ImageError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
     Ok(len)
 }
 
@@ -137,7 +151,9 @@ impl Source for RawSource {
             return Ok(0);
         }
         let want = (self.len - offset).min(buf.len() as u64) as usize;
-        let Some(b) = buf.get_mut(..want) else { return Ok(0) };
+        let Some(b) = buf.get_mut(..want) else {
+            return Ok(0);
+        };
         pread(&self.file, b, offset).map_err(|source| ImageError::Read { offset, source })
     }
     fn info(&self) -> ContainerInfo {
@@ -160,8 +176,12 @@ pub struct SplitSource {
 /// Names of the segments following `first` (which must be the first segment), if it looks
 /// like the first of a split set. Returns an empty list when it does not.
 fn split_siblings(first: &Path) -> Vec<PathBuf> {
-    let Some(name) = first.file_name().and_then(|n| n.to_str()) else { return Vec::new() };
-    let Some((stem, ext)) = name.rsplit_once('.') else { return Vec::new() };
+    let Some(name) = first.file_name().and_then(|n| n.to_str()) else {
+        return Vec::new();
+    };
+    let Some((stem, ext)) = name.rsplit_once('.') else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     let next_name = |i: u32| -> Option<String> {
         if !ext.is_empty() && ext.bytes().all(|b| b.is_ascii_digit()) {
@@ -215,7 +235,11 @@ impl SplitSource {
             paths.push(p.to_path_buf());
             start = start.saturating_add(len);
         }
-        Ok(SplitSource { parts, paths, len: start })
+        Ok(SplitSource {
+            parts,
+            paths,
+            len: start,
+        })
     }
 }
 
@@ -225,10 +249,14 @@ impl Source for SplitSource {
     }
     fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize, ImageError> {
         let idx = self.parts.partition_point(|(_, s, l)| s + l <= offset);
-        let Some((file, start, len)) = self.parts.get(idx) else { return Ok(0) };
+        let Some((file, start, len)) = self.parts.get(idx) else {
+            return Ok(0);
+        };
         let within = offset - start;
         let want = (len - within).min(buf.len() as u64) as usize;
-        let Some(b) = buf.get_mut(..want) else { return Ok(0) };
+        let Some(b) = buf.get_mut(..want) else {
+            return Ok(0);
+        };
         pread(file, b, within).map_err(|source| ImageError::Read { offset, source })
     }
     fn info(&self) -> ContainerInfo {
@@ -257,7 +285,10 @@ fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
 impl EwfSource {
     /// Opens an E01 from its first segment; the other segments are found beside it.
     pub fn open(path: &Path) -> Result<Self, ImageError> {
-        let ewf_err = |reason: String| ImageError::Ewf { path: path.to_path_buf(), reason };
+        let ewf_err = |reason: String| ImageError::Ewf {
+            path: path.to_path_buf(),
+            reason,
+        };
         let reader = catch_unwind(|| ewf::EwfReader::open(path))
             .map_err(|p| ewf_err(panic_message(p)))?
             .map_err(|e| ewf_err(e.to_string()))?;
@@ -305,7 +336,9 @@ fn hex<const N: usize>(b: [u8; N]) -> String {
 /// Segment files after an `.E01` (`.E02` … `.E99`, `.EAA` …), as far as they exist.
 fn ewf_siblings(first: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    let Some(ext) = first.extension().and_then(|e| e.to_str()) else { return out };
+    let Some(ext) = first.extension().and_then(|e| e.to_str()) else {
+        return out;
+    };
     let upper = ext.starts_with('E');
     for i in 2..=99u32 {
         let e = format!("{}{i:02}", if upper { 'E' } else { 'e' });
@@ -330,8 +363,14 @@ impl Source for EwfSource {
         let r = catch_unwind(AssertUnwindSafe(|| self.reader.read_at(buf, offset)));
         match r {
             Ok(Ok(n)) => Ok(n),
-            Ok(Err(e)) => Err(ImageError::Read { offset, source: io::Error::other(e.to_string()) }),
-            Err(p) => Err(ImageError::Read { offset, source: io::Error::other(panic_message(p)) }),
+            Ok(Err(e)) => Err(ImageError::Read {
+                offset,
+                source: io::Error::other(e.to_string()),
+            }),
+            Err(p) => Err(ImageError::Read {
+                offset,
+                source: io::Error::other(panic_message(p)),
+            }),
         }
     }
     fn info(&self) -> ContainerInfo {
@@ -350,7 +389,11 @@ impl SubSource {
     /// The `len` bytes of `inner` starting at `offset`, clipped to the end of `inner`.
     pub fn new(inner: Arc<dyn Source>, offset: u64, len: u64) -> Self {
         let avail = inner.len().saturating_sub(offset);
-        SubSource { inner, offset, len: len.min(avail) }
+        SubSource {
+            inner,
+            offset,
+            len: len.min(avail),
+        }
     }
 }
 
@@ -363,7 +406,9 @@ impl Source for SubSource {
             return Ok(0);
         }
         let want = (self.len - offset).min(buf.len() as u64) as usize;
-        let Some(b) = buf.get_mut(..want) else { return Ok(0) };
+        let Some(b) = buf.get_mut(..want) else {
+            return Ok(0);
+        };
         self.inner.read_at(b, self.offset + offset)
     }
     fn info(&self) -> ContainerInfo {
@@ -404,7 +449,10 @@ impl Seek for SourceReader {
                 self.pos = p;
                 Ok(p)
             }
-            None => Err(io::Error::new(io::ErrorKind::InvalidInput, "seek before start")),
+            None => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "seek before start",
+            )),
         }
     }
 }
@@ -422,10 +470,7 @@ pub fn open_source(path: &Path) -> Result<Arc<dyn Source>, ImageError> {
     let head = head.get(..n).unwrap_or_default();
     if head == EWF1_MAGIC || head == EWF2_MAGIC {
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-        if ext.len() == 3
-            && ext[1..].bytes().all(|b| b.is_ascii_digit())
-            && !ext.ends_with("01")
-        {
+        if ext.len() == 3 && ext[1..].bytes().all(|b| b.is_ascii_digit()) && !ext.ends_with("01") {
             return Err(ImageError::Ewf {
                 path: path.to_path_buf(),
                 reason: "this is not the first segment; open the .E01 file".into(),
@@ -447,6 +492,7 @@ pub fn open_source(path: &Path) -> Result<Arc<dyn Source>, ImageError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 mod tests {
     use super::*;
     use std::io::Write;
@@ -479,7 +525,13 @@ mod tests {
         read_exact_at(src.as_ref(), &mut buf, 0, "t").unwrap();
         assert_eq!(&buf, b"abcdef");
         std::fs::write(dir.path().join("y.001"), b"only").unwrap();
-        assert_eq!(open_source(&dir.path().join("y.001")).unwrap().info().format, "raw");
+        assert_eq!(
+            open_source(&dir.path().join("y.001"))
+                .unwrap()
+                .info()
+                .format,
+            "raw"
+        );
     }
 
     #[test]

@@ -7,8 +7,8 @@ use std::collections::HashSet;
 
 use serde::Serialize;
 
-use crate::source::{Source, read_exact_at};
 use crate::ImageError;
+use crate::source::{Source, read_exact_at};
 
 /// How the volumes were found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -159,7 +159,22 @@ fn guid(b: &[u8]) -> String {
     let g = |i: usize| b.get(i).copied().unwrap_or(0);
     format!(
         "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
-        g(3), g(2), g(1), g(0), g(5), g(4), g(7), g(6), g(8), g(9), g(10), g(11), g(12), g(13), g(14), g(15)
+        g(3),
+        g(2),
+        g(1),
+        g(0),
+        g(5),
+        g(4),
+        g(7),
+        g(6),
+        g(8),
+        g(9),
+        g(10),
+        g(11),
+        g(12),
+        g(13),
+        g(14),
+        g(15)
     )
 }
 
@@ -226,20 +241,29 @@ impl VolumeTable {
     }
 
     fn compute_gaps(&mut self, total: u64) {
-        let mut spans: Vec<(u64, u64)> =
-            self.volumes.iter().map(|v| (v.offset, v.offset.saturating_add(v.length))).collect();
+        let mut spans: Vec<(u64, u64)> = self
+            .volumes
+            .iter()
+            .map(|v| (v.offset, v.offset.saturating_add(v.length)))
+            .collect();
         spans.sort_unstable();
         let mut gaps = Vec::new();
         let mut pos = 0u64;
         for (s, e) in spans {
             let s = s.min(total);
             if s > pos {
-                gaps.push(Gap { offset: pos, length: s - pos });
+                gaps.push(Gap {
+                    offset: pos,
+                    length: s - pos,
+                });
             }
             pos = pos.max(e.min(total));
         }
         if total > pos {
-            gaps.push(Gap { offset: pos, length: total - pos });
+            gaps.push(Gap {
+                offset: pos,
+                length: total - pos,
+            });
         }
         self.unallocated = gaps;
     }
@@ -287,21 +311,32 @@ fn make_volume(
 /// returned only when the source cannot be read at all.
 pub fn read_table(src: &dyn Source) -> Result<VolumeTable, ImageError> {
     if src.len() < SECTOR {
-        return Ok(VolumeTable::whole(src, vec!["source smaller than one sector".into()]));
+        return Ok(VolumeTable::whole(
+            src,
+            vec!["source smaller than one sector".into()],
+        ));
     }
     let mut s0 = [0u8; 512];
     read_exact_at(src, &mut s0, 0, "sector 0")?;
     if s0.get(510..512) != Some(&[0x55, 0xAA]) || looks_like_boot_sector(&s0) {
         return Ok(VolumeTable::whole(src, Vec::new()));
     }
-    let entries: Vec<&[u8]> = (0..4).filter_map(|i| s0.get(446 + i * 16..462 + i * 16)).collect();
-    if entries.iter().any(|e| !matches!(e.first(), Some(0x00) | Some(0x80))) {
+    let entries: Vec<&[u8]> = (0..4)
+        .filter_map(|i| s0.get(446 + i * 16..462 + i * 16))
+        .collect();
+    if entries
+        .iter()
+        .any(|e| !matches!(e.first(), Some(0x00) | Some(0x80)))
+    {
         return Ok(VolumeTable::whole(
             src,
             vec!["sector 0 has a boot signature but no valid partition table".into()],
         ));
     }
-    if entries.iter().all(|e| e.get(4) == Some(&0) || le32(e, 12) == 0) {
+    if entries
+        .iter()
+        .all(|e| e.get(4) == Some(&0) || le32(e, 12) == 0)
+    {
         return Ok(VolumeTable::whole(src, Vec::new()));
     }
     if entries.iter().any(|e| e.get(4) == Some(&0xEE)) {
@@ -309,7 +344,8 @@ pub fn read_table(src: &dyn Source) -> Result<VolumeTable, ImageError> {
             Ok(t) => return Ok(t),
             Err(reason) => {
                 let mut t = read_mbr(src, &entries)?;
-                t.issues.push(format!("protective MBR but GPT unreadable: {reason}"));
+                t.issues
+                    .push(format!("protective MBR but GPT unreadable: {reason}"));
                 return Ok(t);
             }
         }
@@ -362,19 +398,27 @@ fn read_ebr_chain(src: &dyn Source, ext: &Volume, next: &mut u32, t: &mut Volume
     let mut seen = HashSet::new();
     for _ in 0..MAX_LOGICAL {
         if !seen.insert(ebr) {
-            t.issues.push(format!("extended partition chain loops back to byte {ebr}; stopped"));
+            t.issues.push(format!(
+                "extended partition chain loops back to byte {ebr}; stopped"
+            ));
             return;
         }
         let mut s = [0u8; 512];
         if let Err(e) = read_exact_at(src, &mut s, ebr, "extended boot record") {
-            t.issues.push(format!("cannot read extended boot record at byte {ebr}: {e}"));
+            t.issues.push(format!(
+                "cannot read extended boot record at byte {ebr}: {e}"
+            ));
             return;
         }
         if s.get(510..512) != Some(&[0x55, 0xAA]) {
-            t.issues.push(format!("extended boot record at byte {ebr} has no boot signature"));
+            t.issues.push(format!(
+                "extended boot record at byte {ebr} has no boot signature"
+            ));
             return;
         }
-        let (Some(e1), Some(e2)) = (s.get(446..462), s.get(462..478)) else { return };
+        let (Some(e1), Some(e2)) = (s.get(446..462), s.get(462..478)) else {
+            return;
+        };
         let ty = e1.get(4).copied().unwrap_or(0);
         let count = u64::from(le32(e1, 12));
         if ty != 0 && count != 0 {
@@ -389,7 +433,8 @@ fn read_ebr_chain(src: &dyn Source, ext: &Volume, next: &mut u32, t: &mut Volume
             );
             let ext_end = ext.offset.saturating_add(ext.declared_length);
             if start.saturating_add(count * SECTOR) > ext_end {
-                v.issues.push("extends past the end of its extended partition".into());
+                v.issues
+                    .push("extends past the end of its extended partition".into());
             }
             v.bootable = e1.first() == Some(&0x80);
             t.volumes.push(v);
@@ -402,7 +447,9 @@ fn read_ebr_chain(src: &dyn Source, ext: &Volume, next: &mut u32, t: &mut Volume
         }
         ebr = base.saturating_add(nlba * SECTOR);
     }
-    t.issues.push(format!("more than {MAX_LOGICAL} logical partitions; stopped"));
+    t.issues.push(format!(
+        "more than {MAX_LOGICAL} logical partitions; stopped"
+    ));
 }
 
 fn read_gpt(src: &dyn Source) -> Result<VolumeTable, String> {
@@ -411,7 +458,9 @@ fn read_gpt(src: &dyn Source) -> Result<VolumeTable, String> {
         match read_gpt_at(src, hdr_lba) {
             Ok(mut t) => {
                 if hdr_lba != 1 {
-                    t.issues.push(format!("primary GPT header damaged ({last_err}); read the backup"));
+                    t.issues.push(format!(
+                        "primary GPT header damaged ({last_err}); read the backup"
+                    ));
                 }
                 return Ok(t);
             }
@@ -442,12 +491,19 @@ fn read_gpt_at(src: &dyn Source, lba: u64) -> Result<VolumeTable, String> {
     let entries_lba = le64(&h, 72);
     let count = le32(&h, 80);
     let esize = le32(&h, 84);
-    if count > MAX_GPT_ENTRIES || !(128..=4096).contains(&esize) || esize % 8 != 0 {
-        return Err(format!("implausible entry array ({count} entries of {esize} bytes)"));
+    if count > MAX_GPT_ENTRIES || !(128..=4096).contains(&esize) || !esize.is_multiple_of(8) {
+        return Err(format!(
+            "implausible entry array ({count} entries of {esize} bytes)"
+        ));
     }
     let mut arr = vec![0u8; count as usize * esize as usize];
-    read_exact_at(src, &mut arr, entries_lba.saturating_mul(SECTOR), "GPT entries")
-        .map_err(|e| e.to_string())?;
+    read_exact_at(
+        src,
+        &mut arr,
+        entries_lba.saturating_mul(SECTOR),
+        "GPT entries",
+    )
+    .map_err(|e| e.to_string())?;
     let mut t = VolumeTable {
         scheme: Scheme::Gpt,
         sector_size: SECTOR as u32,
@@ -458,7 +514,8 @@ fn read_gpt_at(src: &dyn Source, lba: u64) -> Result<VolumeTable, String> {
         issues: Vec::new(),
     };
     if crc32fast::hash(&arr) != le32(&h, 88) {
-        t.issues.push("GPT entry array CRC mismatch; entries read anyway".into());
+        t.issues
+            .push("GPT entry array CRC mismatch; entries read anyway".into());
     }
     for (i, e) in arr.chunks_exact(esize as usize).enumerate() {
         let Some(tg) = e.get(0..16) else { continue };
@@ -468,7 +525,10 @@ fn read_gpt_at(src: &dyn Source, lba: u64) -> Result<VolumeTable, String> {
         let first = le64(e, 32);
         let last = le64(e, 40);
         let type_guid = guid(tg);
-        let declared = last.saturating_sub(first).saturating_add(1).saturating_mul(SECTOR);
+        let declared = last
+            .saturating_sub(first)
+            .saturating_add(1)
+            .saturating_mul(SECTOR);
         let mut v = make_volume(
             src,
             i as u32 + 1,
@@ -478,7 +538,8 @@ fn read_gpt_at(src: &dyn Source, lba: u64) -> Result<VolumeTable, String> {
             gpt_type_name(&type_guid).to_string(),
         );
         if last < first {
-            v.issues.push(format!("last LBA {last} before first LBA {first}"));
+            v.issues
+                .push(format!("last LBA {last} before first LBA {first}"));
             v.length = 0;
         }
         v.guid = e.get(16..32).map(guid);
@@ -486,7 +547,7 @@ fn read_gpt_at(src: &dyn Source, lba: u64) -> Result<VolumeTable, String> {
             .get(56..128)
             .unwrap_or_default()
             .chunks_exact(2)
-            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .map(|c| le16(c, 0))
             .take_while(|&c| c != 0)
             .collect();
         let name = String::from_utf16_lossy(&name);
@@ -498,6 +559,7 @@ fn read_gpt_at(src: &dyn Source, lba: u64) -> Result<VolumeTable, String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 mod tests {
     use super::*;
     use crate::source::ContainerInfo;
@@ -509,7 +571,9 @@ mod tests {
         }
         fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize, ImageError> {
             let o = offset as usize;
-            let Some(s) = self.0.get(o..) else { return Ok(0) };
+            let Some(s) = self.0.get(o..) else {
+                return Ok(0);
+            };
             let n = s.len().min(buf.len());
             buf[..n].copy_from_slice(&s[..n]);
             Ok(n)

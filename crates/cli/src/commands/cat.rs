@@ -9,7 +9,8 @@ use peel_fs::evidence::Evidence;
 use crate::{Globals, Outcome};
 
 pub fn run(evidence: &Path, target: &str, _g: Globals) -> anyhow::Result<Outcome> {
-    let ev = Evidence::open(evidence).with_context(|| format!("cannot open {}", evidence.display()))?;
+    let ev =
+        Evidence::open(evidence).with_context(|| format!("cannot open {}", evidence.display()))?;
     let (pi, entry) = ev.find(target).map_err(|e| anyhow!(e))?;
     let part = &ev.parts[pi];
     let fs = part.fs.as_ref().ok_or_else(|| anyhow!("no file system"))?;
@@ -28,7 +29,9 @@ pub fn run(evidence: &Path, target: &str, _g: Globals) -> anyhow::Result<Outcome
     match n {
         Ok(n) if n == entry.size && c.warning.is_none() => Ok(Outcome::Clean),
         Ok(n) => {
-            let why = c.warning.unwrap_or_else(|| format!("only {n} of {} bytes readable", entry.size));
+            let why = c
+                .warning
+                .unwrap_or_else(|| format!("only {n} of {} bytes readable", entry.size));
             eprintln!("peel: error: {loc}: {why}");
             Ok(Outcome::Findings)
         }

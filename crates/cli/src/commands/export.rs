@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use peel_core::HashSet;
 use peel_core::record::{EntryKind, ErrorRecord, FileRecord};
-use peel_fs::evidence::{Evidence, Part};
 use peel_fs::Entry;
+use peel_fs::evidence::{Evidence, Part};
 use serde::Serialize;
 
 use crate::listing::{Listed, Selection, collect, file_record};
@@ -37,7 +37,16 @@ struct Exported<'a> {
 fn safe_rel(path: &str) -> PathBuf {
     let mut out = PathBuf::new();
     for comp in path.split('/') {
-        let c: String = comp.chars().map(|ch| if ch.is_control() || ch == '\\' { '_' } else { ch }).collect();
+        let c: String = comp
+            .chars()
+            .map(|ch| {
+                if ch.is_control() || ch == '\\' {
+                    '_'
+                } else {
+                    ch
+                }
+            })
+            .collect();
         if c.is_empty() || c == "." || c == ".." {
             continue;
         }
@@ -54,7 +63,10 @@ fn part_dir(part: &Part) -> String {
 }
 
 /// Writes `data` to `dest` through a temporary file renamed into place; fails if `dest` exists.
-fn write_new(dest: &Path, copy: impl FnOnce(&mut fs::File) -> io::Result<()>) -> anyhow::Result<()> {
+fn write_new(
+    dest: &Path,
+    copy: impl FnOnce(&mut fs::File) -> io::Result<()>,
+) -> anyhow::Result<()> {
     let dir = dest.parent().context("output path has no parent")?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     copy(tmp.as_file_mut())?;
@@ -69,18 +81,34 @@ fn is_empty_dir(p: &Path) -> io::Result<bool> {
 
 pub fn run(evidence: &Path, out: &Path, o: &ExportOptions, g: Globals) -> anyhow::Result<Outcome> {
     if out.exists() && !(out.is_dir() && is_empty_dir(out)?) {
-        bail!("{} exists and is not an empty folder; refusing to overwrite anything", out.display());
+        bail!(
+            "{} exists and is not an empty folder; refusing to overwrite anything",
+            out.display()
+        );
     }
-    let ev = Evidence::open(evidence).with_context(|| format!("cannot open {}", evidence.display()))?;
+    let ev =
+        Evidence::open(evidence).with_context(|| format!("cannot open {}", evidence.display()))?;
     if ev.source.is_none() {
         let src = fs::canonicalize(evidence)?;
-        let dst_parent = fs::canonicalize(out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")))?;
+        let dst_parent = fs::canonicalize(
+            out.parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new(".")),
+        )?;
         if dst_parent.starts_with(&src) {
-            bail!("the output folder lies inside the evidence folder {}; choose another", src.display());
+            bail!(
+                "the output folder lies inside the evidence folder {}; choose another",
+                src.display()
+            );
         }
     }
     let sel = Selection {
-        path: o.path.as_deref().unwrap_or("").trim_matches('/').to_string(),
+        path: o
+            .path
+            .as_deref()
+            .unwrap_or("")
+            .trim_matches('/')
+            .to_string(),
         recursive: true,
         deleted_only: o.deleted_only,
         allocated_only: o.allocated_only,
@@ -96,7 +124,11 @@ pub fn run(evidence: &Path, out: &Path, o: &ExportOptions, g: Globals) -> anyhow
         })
         .sum();
     let pb = progress::bytes(g.progress, total, "exporting");
-    let set = HashSet { md5: true, sha1: false, sha256: true };
+    let set = HashSet {
+        md5: true,
+        sha1: false,
+        sha256: true,
+    };
     let mut manifest = Vec::new();
     let mut hashes = String::new();
     let mut outcome = Outcome::Clean;
@@ -127,7 +159,10 @@ pub fn run(evidence: &Path, out: &Path, o: &ExportOptions, g: Globals) -> anyhow
         let mut rec = file_record(&ev, part, e);
         let mut rel = PathBuf::from(part_dir(part)).join(safe_rel(&e.path));
         if !used.insert(rel.clone()) || rel.as_os_str().is_empty() {
-            let name = rel.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = rel
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             rel.set_file_name(format!("{name}~{}", e.addr.unwrap_or(0)));
             used.insert(rel.clone());
         }
@@ -167,7 +202,10 @@ pub fn run(evidence: &Path, out: &Path, o: &ExportOptions, g: Globals) -> anyhow
                             rec.hashes = hs;
                         } else {
                             rec.content_error = Some(c.warning.unwrap_or_else(|| {
-                                format!("only {} of {} bytes readable; partial copy written", hs.len, e.size)
+                                format!(
+                                    "only {} of {} bytes readable; partial copy written",
+                                    hs.len, e.size
+                                )
                             }));
                         }
                         if let Some(m) = e.times.modified {
@@ -186,7 +224,14 @@ pub fn run(evidence: &Path, out: &Path, o: &ExportOptions, g: Globals) -> anyhow
                 }
             }
             Err(x) => {
-                rec.content_source = Some(if e.deleted { "unrecoverable" } else { "unreadable" }.into());
+                rec.content_source = Some(
+                    if e.deleted {
+                        "unrecoverable"
+                    } else {
+                        "unreadable"
+                    }
+                    .into(),
+                );
                 rec.content_error = Some(x.to_string());
             }
         }
@@ -202,12 +247,20 @@ pub fn run(evidence: &Path, out: &Path, o: &ExportOptions, g: Globals) -> anyhow
                 writeln!(err, "peel: error: {}: {}", er.locator_text, er.message)?;
             }
         }
-        serde_json::to_writer(&mut manifest, &Exported { record: &rec, output: written })?;
+        serde_json::to_writer(
+            &mut manifest,
+            &Exported {
+                record: &rec,
+                output: written,
+            },
+        )?;
         manifest.push(b'\n');
     }
     pb.finish_and_clear();
     write_new(&out.join("export.jsonl"), |f| f.write_all(&manifest))?;
-    write_new(&out.join("hashes.sha256"), |f| f.write_all(hashes.as_bytes()))?;
+    write_new(&out.join("hashes.sha256"), |f| {
+        f.write_all(hashes.as_bytes())
+    })?;
     if g.notes {
         writeln!(err, "peel: exported {exported} files to {}", out.display())?;
     }

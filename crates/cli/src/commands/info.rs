@@ -18,8 +18,14 @@ fn mib(n: u64) -> String {
     format!("{:.1} MiB", n as f64 / 1_048_576.0)
 }
 
-pub fn run(evidence: &Path, hash: Option<&str>, format: ReportFormat, g: Globals) -> anyhow::Result<Outcome> {
-    let ev = Evidence::open(evidence).with_context(|| format!("cannot open {}", evidence.display()))?;
+pub fn run(
+    evidence: &Path,
+    hash: Option<&str>,
+    format: ReportFormat,
+    g: Globals,
+) -> anyhow::Result<Outcome> {
+    let ev =
+        Evidence::open(evidence).with_context(|| format!("cannot open {}", evidence.display()))?;
     let mut outcome = Outcome::Clean;
     let computed: Option<Hashes> = match (hash, &ev.source) {
         (Some(h), Some(src)) => Some(hash_source(src.as_ref(), &HashSet::parse_list(h)?, g)?),
@@ -51,8 +57,11 @@ pub fn run(evidence: &Path, hash: Option<&str>, format: ReportFormat, g: Globals
                         .filter(|(k, _)| k != "issue")
                         .map(|(k, v)| (k.clone(), Value::String(v.clone())))
                         .collect();
-                    let issues: Vec<&String> =
-                        info.iter().filter(|(k, _)| k == "issue").map(|(_, v)| v).collect();
+                    let issues: Vec<&String> = info
+                        .iter()
+                        .filter(|(k, _)| k == "issue")
+                        .map(|(_, v)| v)
+                        .collect();
                     json!({
                         "locator": p.locator.to_string(),
                         "volume": p.volume,
@@ -111,7 +120,11 @@ pub fn run(evidence: &Path, hash: Option<&str>, format: ReportFormat, g: Globals
             if let Some(t) = &ev.table {
                 writeln!(w)?;
                 let ss = u64::from(t.sector_size);
-                writeln!(w, "partition table: {} (sector size {ss})", t.scheme.as_str())?;
+                writeln!(
+                    w,
+                    "partition table: {} (sector size {ss})",
+                    t.scheme.as_str()
+                )?;
                 if let Some(gd) = &t.disk_guid {
                     writeln!(w, "disk guid: {gd}")?;
                 }
@@ -130,12 +143,20 @@ pub fn run(evidence: &Path, hash: Option<&str>, format: ReportFormat, g: Globals
                     for i in &v.issues {
                         desc.push_str(&format!(" [{i}]"));
                     }
-                    let ty = if v.type_id.len() > 6 { "guid".to_string() } else { v.type_id.clone() };
+                    let ty = if v.type_id.len() > 6 {
+                        "guid".to_string()
+                    } else {
+                        v.type_id.clone()
+                    };
                     rows.push((
                         v.offset,
                         format!(
                             "  {:<5} {:>12} {:>12} {:>12}  {:<6} {desc}",
-                            if v.index == 0 { "-".to_string() } else { v.index.to_string() },
+                            if v.index == 0 {
+                                "-".to_string()
+                            } else {
+                                v.index.to_string()
+                            },
                             v.offset / ss,
                             (v.offset / ss + len).saturating_sub(1),
                             len,

@@ -39,9 +39,15 @@ pub fn run(evidence: &Path, o: &LsOptions, g: Globals) -> anyhow::Result<Outcome
         None if io::stdout().is_terminal() => Format::Table,
         None => Format::Jsonl,
     };
-    let ev = Evidence::open(evidence).with_context(|| format!("cannot open {}", evidence.display()))?;
+    let ev =
+        Evidence::open(evidence).with_context(|| format!("cannot open {}", evidence.display()))?;
     let sel = Selection {
-        path: o.path.as_deref().unwrap_or("").trim_matches('/').to_string(),
+        path: o
+            .path
+            .as_deref()
+            .unwrap_or("")
+            .trim_matches('/')
+            .to_string(),
         recursive: o.recursive,
         deleted_only: o.deleted_only,
         allocated_only: o.allocated_only,
@@ -78,7 +84,8 @@ pub fn run(evidence: &Path, o: &LsOptions, g: Globals) -> anyhow::Result<Outcome
             if b.failed {
                 *outcome = Outcome::Findings;
                 let msg = b.record.content_error.clone().unwrap_or_default();
-                let rec = peel_core::record::ErrorRecord::new(&ev.name, b.record.locator.clone(), msg);
+                let rec =
+                    peel_core::record::ErrorRecord::new(&ev.name, b.record.locator.clone(), msg);
                 sink.file(&b.record)?;
                 if !sink.error(&rec)? {
                     eprintln!("peel: error: {}: {}", rec.locator_text, rec.message);
@@ -103,7 +110,10 @@ pub fn run(evidence: &Path, o: &LsOptions, g: Globals) -> anyhow::Result<Outcome
                 flush(&mut pending, &mut sink, &mut outcome)?;
                 outcome = Outcome::Findings;
                 if !sink.error(rec)? {
-                    stderr_lines.push(format!("peel: error: {}: {}", rec.locator_text, rec.message));
+                    stderr_lines.push(format!(
+                        "peel: error: {}: {}",
+                        rec.locator_text, rec.message
+                    ));
                 }
             }
             Listed::Note(n) => {

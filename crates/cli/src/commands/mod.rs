@@ -12,8 +12,21 @@ use crate::{Globals, Outcome};
 /// Runs a parsed command.
 pub fn run(cmd: Command, g: Globals) -> anyhow::Result<Outcome> {
     match cmd {
-        Command::Info { evidence, hash, format } => info::run(&evidence, hash.as_deref(), format, g),
-        Command::Ls { evidence, path, recursive, deleted_only, allocated_only, volume, hash, format } => {
+        Command::Info {
+            evidence,
+            hash,
+            format,
+        } => info::run(&evidence, hash.as_deref(), format, g),
+        Command::Ls {
+            evidence,
+            path,
+            recursive,
+            deleted_only,
+            allocated_only,
+            volume,
+            hash,
+            format,
+        } => {
             let opts = ls::LsOptions {
                 path,
                 recursive,
@@ -26,12 +39,28 @@ pub fn run(cmd: Command, g: Globals) -> anyhow::Result<Outcome> {
             ls::run(&evidence, &opts, g)
         }
         Command::Cat { evidence, target } => cat::run(&evidence, &target, g),
-        Command::Export { evidence, out, path, deleted_only, allocated_only, volume } => {
-            let opts = export::ExportOptions { path, deleted_only, allocated_only, volume };
+        Command::Export {
+            evidence,
+            out,
+            path,
+            deleted_only,
+            allocated_only,
+            volume,
+        } => {
+            let opts = export::ExportOptions {
+                path,
+                deleted_only,
+                allocated_only,
+                volume,
+            };
             export::run(&evidence, &out, &opts, g)
         }
-        Command::Verify { image, expect_md5, expect_sha1, expect_sha256, format } => {
-            verify::run(&image, [expect_md5, expect_sha1, expect_sha256], format, g)
-        }
+        Command::Verify {
+            image,
+            expect_md5,
+            expect_sha1,
+            expect_sha256,
+            format,
+        } => verify::run(&image, [expect_md5, expect_sha1, expect_sha256], format, g),
     }
 }

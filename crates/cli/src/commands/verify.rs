@@ -47,7 +47,11 @@ pub fn run(
     let [e_md5, e_sha1, e_sha256] = expect;
     let stored_md5 = info.stored_md5.clone();
     let stored_sha1 = info.stored_sha1.clone();
-    let set = HashSet { md5: true, sha1: true, sha256: true };
+    let set = HashSet {
+        md5: true,
+        sha1: true,
+        sha256: true,
+    };
     let computed = match hash_source(src.as_ref(), &set, g) {
         Ok(c) => c,
         Err(e) => {
@@ -65,7 +69,13 @@ pub fn run(
                     writeln!(w)?;
                 }
                 ReportFormat::Text => {
-                    writeln!(w, "image:  {} ({}, {} bytes)", image.display(), info.format, info.size)?;
+                    writeln!(
+                        w,
+                        "image:  {} ({}, {} bytes)",
+                        image.display(),
+                        info.format,
+                        info.size
+                    )?;
                     writeln!(w, "NOT VERIFIED: the media cannot be read in full: {msg}")?;
                 }
             }
@@ -113,26 +123,53 @@ pub fn run(
             writeln!(w)?;
         }
         ReportFormat::Text => {
-            writeln!(w, "image:  {} ({}, {} bytes)", image.display(), info.format, info.size)?;
+            writeln!(
+                w,
+                "image:  {} ({}, {} bytes)",
+                image.display(),
+                info.format,
+                info.size
+            )?;
             writeln!(w, "md5:    {}", got("md5"))?;
             writeln!(w, "sha1:   {}", got("sha1"))?;
             writeln!(w, "sha256: {}", got("sha256"))?;
             for (a, o, e, c) in &checks {
                 let verdict = if e == c { "MATCH" } else { "MISMATCH" };
-                writeln!(w, "{verdict}: {a} {o} {e}{}", if e == c { String::new() } else { format!(" != computed {c}") })?;
+                writeln!(
+                    w,
+                    "{verdict}: {a} {o} {e}{}",
+                    if e == c {
+                        String::new()
+                    } else {
+                        format!(" != computed {c}")
+                    }
+                )?;
             }
             if checks.is_empty() {
-                writeln!(w, "no stored or expected hash to compare with (give --expect-md5/--expect-sha1/--expect-sha256)")?;
+                writeln!(
+                    w,
+                    "no stored or expected hash to compare with (give --expect-md5/--expect-sha1/--expect-sha256)"
+                )?;
             } else if mismatches == 0 {
                 writeln!(w, "verified: every hash matches")?;
             } else {
-                writeln!(w, "NOT VERIFIED: {mismatches} hash mismatch(es): the image differs from what was acquired")?;
+                writeln!(
+                    w,
+                    "NOT VERIFIED: {mismatches} hash mismatch(es): the image differs from what was acquired"
+                )?;
             }
         }
     }
     w.flush()?;
     if checks.is_empty() && info.format == "ewf" {
-        bail!("{}: the E01 stores no media hash to verify against", image.display());
+        bail!(
+            "{}: the E01 stores no media hash to verify against",
+            image.display()
+        );
     }
-    Ok(if mismatches > 0 { Outcome::Findings } else { Outcome::Clean })
+    Ok(if mismatches > 0 {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
 }

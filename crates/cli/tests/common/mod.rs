@@ -1,6 +1,12 @@
 //! Shared helpers for the CLI tests: the real `peel` binary, the committed test images
 //! (decompressed once per build into the target tmpdir) and the recorded TSK ground truth.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -9,7 +15,10 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 pub fn testdata() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata")
+        .canonicalize()
+        .unwrap()
 }
 
 pub fn truth(rel: &str) -> String {
@@ -23,7 +32,8 @@ pub fn image(name: &str) -> PathBuf {
     let out = dir.join(format!("{name}.img"));
     let gz = testdata().join("images").join(format!("{name}.img.gz"));
     let fresh = out.exists()
-        && out.metadata().unwrap().modified().unwrap() >= gz.metadata().unwrap().modified().unwrap();
+        && out.metadata().unwrap().modified().unwrap()
+            >= gz.metadata().unwrap().modified().unwrap();
     if !fresh {
         let mut d = flate2::read::GzDecoder::new(std::fs::File::open(&gz).unwrap());
         let mut buf = Vec::new();
@@ -46,7 +56,10 @@ pub fn peel(args: &[&str]) -> Output {
 
 pub fn peel_in(args: &[&str], cwd: Option<&Path>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_peel"));
-    cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).stdin(Stdio::null());
+    cmd.args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .stdin(Stdio::null());
     if let Some(c) = cwd {
         cmd.current_dir(c);
     }
@@ -74,7 +87,11 @@ pub fn peel_in(args: &[&str], cwd: Option<&Path>) -> Output {
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    let out = Output { status, stdout: t1.join().unwrap(), stderr: t2.join().unwrap() };
+    let out = Output {
+        status,
+        stdout: t1.join().unwrap(),
+        stderr: t2.join().unwrap(),
+    };
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!err.contains("panicked"), "peel {args:?} panicked:\n{err}");
     out
@@ -94,7 +111,10 @@ pub fn stderr(o: &Output) -> String {
 
 /// JSONL records from stdout.
 pub fn records(o: &Output) -> Vec<serde_json::Value> {
-    stdout(o).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    stdout(o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 pub fn files(recs: &[serde_json::Value]) -> Vec<&serde_json::Value> {
@@ -117,15 +137,27 @@ pub struct FlsEntry {
 pub fn parse_fls(text: &str) -> Vec<FlsEntry> {
     let mut v = Vec::new();
     for line in text.lines() {
-        let Some((head, path)) = line.split_once(":\t") else { continue };
+        let Some((head, path)) = line.split_once(":\t") else {
+            continue;
+        };
         let parts: Vec<&str> = head.split_whitespace().collect();
         let ty = parts[0];
         if ty.starts_with('v') || ty.starts_with('V') || path.starts_with('$') {
             continue;
         }
         let deleted = parts.contains(&"*");
-        let inode: u64 = parts.last().unwrap().trim_end_matches(|c: char| !c.is_ascii_digit()).parse().unwrap();
-        v.push(FlsEntry { inode, deleted, dir: ty.starts_with('d'), path: path.to_string() });
+        let inode: u64 = parts
+            .last()
+            .unwrap()
+            .trim_end_matches(|c: char| !c.is_ascii_digit())
+            .parse()
+            .unwrap();
+        v.push(FlsEntry {
+            inode,
+            deleted,
+            dir: ty.starts_with('d'),
+            path: path.to_string(),
+        });
     }
     v
 }
@@ -137,8 +169,11 @@ pub fn parse_files_tsv(text: &str) -> BTreeMap<u64, BTreeMap<String, String>> {
     let mut out = BTreeMap::new();
     for l in lines {
         let cols: Vec<&str> = l.split('\t').collect();
-        let row: BTreeMap<String, String> =
-            header.iter().zip(cols.iter()).map(|(h, c)| (h.to_string(), c.to_string())).collect();
+        let row: BTreeMap<String, String> = header
+            .iter()
+            .zip(cols.iter())
+            .map(|(h, c)| (h.to_string(), c.to_string()))
+            .collect();
         out.insert(row["inode"].parse().unwrap(), row);
     }
     out
