@@ -51,6 +51,7 @@ export TZ=UTC LC_ALL=C.UTF-8 LANG=C.UTF-8
 export MTOOLS_SKIP_CHECK=1 MTOOLSRC=/dev/null
 
 log() { printf '== %s\n' "$*" >&2; }
+trap 'printf "ls-hash.sh: line %d: command failed (status %d): %s\n" "$LINENO" "$?" "$BASH_COMMAND" >&2' ERR
 die() { printf 'ls-hash.sh: %s\n' "$*" >&2; exit 2; }
 
 # ---------------------------------------------------------------------------------------------
@@ -206,9 +207,10 @@ PY
     xargs -d '\n' -n 100 mdel -i "$IMG.tmp" <"$src/mdel.txt"
     xargs -d '\n' mdeltree -i "$IMG.tmp" <"$src/mdeltree.txt"
     log "mcopy (phase 2, after the deletions)"
-    local d
+    local d late
     while IFS= read -r d; do
-        mcopy -i "$IMG.tmp" "$src/phase2/$d"/* "::/$d/"
+        mapfile -d '' late < <(find "$src/phase2/$d" -maxdepth 1 -type f -print0 | sort -z)
+        mcopy -i "$IMG.tmp" "${late[@]}" "::/$d/"
     done <"$src/phase2-dirs.txt"
 
     cp "$src/manifest.tsv" "$BENCH_DIR/manifest.tsv"
@@ -415,7 +417,7 @@ for i in "${!ROW_NAME[@]}"; do
     python3 -c "
 import sys
 name, secs, b, rss = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-print(f'| {name:<28} | {secs:8.2f} | {b / 1e6 / secs:8.0f} | {rss / 1024:12.1f} |')
+print(f'| {name:<28} | {secs:8.3f} | {b / 1e6 / secs:8.0f} | {rss / 1024:12.1f} |')
 " "${ROW_NAME[$i]}" "${ROW_SECS[$i]}" "${ROW_BYTES[$i]}" "${ROW_RSS[$i]}"
 done
 

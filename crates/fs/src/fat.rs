@@ -988,3 +988,112 @@ impl FileSystem for Fat {
         })
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+mod tests {
+    use super::*;
+
+    fn short(name: &[u8; 11], attr: u8, case: u8) -> [u8; 32] {
+        let mut d = [0u8; 32];
+        d[..11].copy_from_slice(name);
+        d[11] = attr;
+        d[12] = case;
+        d
+    }
+
+    fn lfn(seq: u8, chk: u8, text: &str) -> [u8; 32] {
+        let mut units: Vec<u16> = text.encode_utf16().collect();
+        if units.len() < 13 {
+            units.push(0);
+        }
+        units.resize(13, 0xFFFF);
+        let mut d = [0u8; 32];
+        d[0] = seq;
+        d[11] = ATTR_LFN;
+        d[13] = chk;
+        let slots = (1..11)
+            .step_by(2)
+            .chain((14..26).step_by(2))
+            .chain((28..32).step_by(2));
+        for (u, at) in units.iter().zip(slots) {
+            d[at..at + 2].copy_from_slice(&u.to_le_bytes());
+        }
+        d
+    }
+
+    #[test]
+    fn dos_times_decode_like_tsk() {
+        // 2024-03-15 10:00:02.15 : date = (44<<9)|(3<<5)|15, time = (10<<11)|(0<<5)|1
+        let date = (44 << 9) | (3 << 5) | 15;
+        let time = (10 << 11) | 1;
+        let t = dos_time(date, time, 115).unwrap();
+        assert_eq!(t.to_string(), "2024-03-15T10:00:03.15Z");
+        assert!(dos_time(0, 0, 0).is_none());
+        assert!(
+            dos_time((44 << 9) | (13 << 5) | 1, 0, 0).is_none(),
+            "month 13"
+        );
+    }
+
+    #[test]
+    fn short_names_follow_case_flags_and_deletion_marker() {
+        assert_eq!(
+            short_name(&short(b"README  TXT", 0x20, 0x08)).0,
+            "readme.TXT"
+        );
+        assert_eq!(
+            short_name(&short(b"README  TXT", 0x20, 0x18)).0,
+            "readme.txt"
+        );
+        let mut del = short(b"XELETED TXT", 0x20, 0);
+        del[0] = 0xE5;
+        assert_eq!(short_name(&del).0, "_ELETED.TXT");
+        let mut hi = short(b"CAF\x82    TXT", 0x20, 0);
+        hi[3] = 0x82;
+        let (n, raw) = short_name(&hi);
+        assert_eq!(n, "CAF^.TXT");
+        assert_eq!(raw.unwrap()[3], 0x82);
+        assert_eq!(short_name(&short(b"NOEXT      ", 0x10, 0)).0, "NOEXT");
+    }
+
+    #[test]
+    fn long_names_assemble_in_reverse_and_survive_deletion() {
+        // 13 characters per slot: "A very long n" + "ame.txt", last slot first on disk.
+        let mut l2 = Lfn::default();
+        l2.add(&lfn(0x42, 9, "ame.txt"));
+        l2.add(&lfn(0x01, 9, "A very long n"));
+        assert_eq!(l2.take().unwrap().0, "A very long name.txt");
+        // Deleted slots have 0xE5 in place of the sequence number but keep their characters.
+        let mut d = Lfn::default();
+        d.add(&lfn(0xE5, 3, "ame.txt"));
+        d.add(&lfn(0xE5, 3, "Long deleted "));
+        assert_eq!(d.take().unwrap().0, "Long deleted ame.txt");
+        assert!(d.take().is_none());
+    }
+
+    #[test]
+    fn slot_classification_rejects_garbage() {
+        assert!(matches!(classify(&[0u8; 32]), Slot::Empty));
+        assert!(matches!(
+            classify(&short(b".          ", 0x10, 0)),
+            Slot::Dot
+        ));
+        assert!(matches!(
+            classify(&short(b"LABEL      ", 0x08, 0)),
+            Slot::Label
+        ));
+        assert!(matches!(
+            classify(&short(b"A*B     TXT", 0x20, 0)),
+            Slot::Invalid
+        ));
+        assert!(matches!(
+            classify(&short(b"FILE    TXT", 0xC0, 0)),
+            Slot::Invalid
+        ));
+        let mut bad_lfn = lfn(0x41, 1, "x");
+        bad_lfn[26] = 5; // LFN slots have first cluster 0
+        assert!(matches!(classify(&bad_lfn), Slot::Invalid));
+        assert!(matches!(classify(&lfn(0x41, 1, "x")), Slot::Lfn));
+    }
+}
