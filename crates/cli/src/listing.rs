@@ -39,6 +39,22 @@ pub enum Listed {
     Note(String),
 }
 
+/// Bytes of regular-file content among `items` (for progress totals).
+pub fn content_bytes(items: &[Listed]) -> u64 {
+    items
+        .iter()
+        .map(|i| match i {
+            Listed::Entry { entry, .. } if entry.kind == EntryKind::File => entry.size,
+            _ => 0,
+        })
+        .sum()
+}
+
+/// The directory a user named, as the file systems spell paths (no leading or trailing `/`).
+pub fn normalise_dir(path: Option<&str>) -> String {
+    path.unwrap_or("").trim_matches('/').to_string()
+}
+
 fn parent_of(path: &str) -> &str {
     path.rsplit_once('/').map(|(p, _)| p).unwrap_or("")
 }

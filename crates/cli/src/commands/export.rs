@@ -12,7 +12,7 @@ use peel_fs::Entry;
 use peel_fs::evidence::{Evidence, Part};
 use serde::Serialize;
 
-use crate::listing::{Listed, Selection, collect, file_record};
+use crate::listing::{Listed, Selection, collect, content_bytes, file_record, normalise_dir};
 use crate::{Globals, Outcome, progress};
 
 /// Options of `peel export`.
@@ -103,12 +103,7 @@ pub fn run(evidence: &Path, out: &Path, o: &ExportOptions, g: Globals) -> anyhow
         }
     }
     let sel = Selection {
-        path: o
-            .path
-            .as_deref()
-            .unwrap_or("")
-            .trim_matches('/')
-            .to_string(),
+        path: normalise_dir(o.path.as_deref()),
         recursive: true,
         deleted_only: o.deleted_only,
         allocated_only: o.allocated_only,
@@ -116,13 +111,7 @@ pub fn run(evidence: &Path, out: &Path, o: &ExportOptions, g: Globals) -> anyhow
     };
     let items = collect(&ev, &sel);
     fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    let total: u64 = items
-        .iter()
-        .map(|i| match i {
-            Listed::Entry { entry, .. } if entry.kind == EntryKind::File => entry.size,
-            _ => 0,
-        })
-        .sum();
+    let total: u64 = content_bytes(&items);
     let pb = progress::bytes(g.progress, total, "exporting");
     let set = HashSet {
         md5: true,

@@ -5,12 +5,11 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 use peel_core::HashSet;
-use peel_core::record::EntryKind;
 use peel_core::sink::{Format, make_sink};
 use peel_fs::evidence::Evidence;
 
 use crate::args::ListFormat;
-use crate::listing::{Listed, Selection, build_batch, collect};
+use crate::listing::{Listed, Selection, build_batch, collect, content_bytes, normalise_dir};
 use crate::{Globals, Outcome, progress};
 
 /// Options of `peel ls`.
@@ -42,12 +41,7 @@ pub fn run(evidence: &Path, o: &LsOptions, g: Globals) -> anyhow::Result<Outcome
     let ev =
         Evidence::open(evidence).with_context(|| format!("cannot open {}", evidence.display()))?;
     let sel = Selection {
-        path: o
-            .path
-            .as_deref()
-            .unwrap_or("")
-            .trim_matches('/')
-            .to_string(),
+        path: normalise_dir(o.path.as_deref()),
         recursive: o.recursive,
         deleted_only: o.deleted_only,
         allocated_only: o.allocated_only,
@@ -60,13 +54,7 @@ pub fn run(evidence: &Path, o: &LsOptions, g: Globals) -> anyhow::Result<Outcome
     let total: u64 = if set.is_empty() {
         0
     } else {
-        items
-            .iter()
-            .map(|i| match i {
-                Listed::Entry { entry, .. } if entry.kind == EntryKind::File => entry.size,
-                _ => 0,
-            })
-            .sum()
+        content_bytes(&items)
     };
     let pb = progress::bytes(g.progress && !set.is_empty(), total, "hashing");
     let stdout = io::stdout();
