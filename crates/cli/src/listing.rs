@@ -4,7 +4,7 @@
 use base64::Engine;
 use peel_core::HashSet;
 use peel_core::hash::Hashes;
-use peel_core::record::{EntryKind, ErrorRecord, FileRecord};
+use peel_core::record::{EntryKind, ErrorRecord, FileRecord, SourcedTimes};
 use peel_fs::evidence::{Evidence, FsOpenError, Part};
 use peel_fs::{Entry, WalkItem};
 use rayon::prelude::*;
@@ -164,8 +164,21 @@ pub fn file_record(ev: &Evidence, part: &Part, e: &Entry) -> FileRecord {
         size: e.size,
         deleted: e.deleted,
         addr: e.addr,
+        tsk_addr: e.tsk_addr.clone(),
+        mode: e.owner.mode,
+        uid: e.owner.uid,
+        gid: e.owner.gid,
+        link_target: e.link_target.clone(),
         attributes: e.attributes.iter().map(|a| a.to_string()).collect(),
         times: e.times,
+        extra_times: e
+            .extra_times
+            .iter()
+            .map(|t| SourcedTimes {
+                source: t.source.to_string(),
+                times: t.times,
+            })
+            .collect(),
         content_source: None,
         hashes: Hashes::default(),
         content_error: None,

@@ -68,6 +68,16 @@ pub struct Times {
     pub created: Option<Timestamp>,
 }
 
+/// A further set of timestamps, labelled by its source (NTFS `$FILE_NAME`, …).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourcedTimes {
+    /// Where the times come from.
+    pub source: String,
+    /// The times.
+    #[serde(flatten)]
+    pub times: Times,
+}
+
 /// One entry of a file listing.
 #[derive(Debug, Clone, Serialize)]
 pub struct FileRecord {
@@ -103,12 +113,31 @@ pub struct FileRecord {
     /// Metadata address (TSK-compatible inode number for FAT).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub addr: Option<u64>,
+    /// The address as The Sleuth Kit writes it, where that is not the plain number
+    /// (NTFS `64-128-2`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tsk_addr: Option<String>,
+    /// Unix mode bits (type and permissions), where recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<u32>,
+    /// User id, where recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uid: Option<u32>,
+    /// Group id, where recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gid: Option<u32>,
+    /// Symbolic-link target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link_target: Option<String>,
     /// Attribute flags (`read_only`, `hidden`, `system`, `archive` …).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub attributes: Vec<String>,
     /// Timestamps.
     #[serde(flatten)]
     pub times: Times,
+    /// Further timestamp sets (NTFS `$FILE_NAME` …).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extra_times: Vec<SourcedTimes>,
     /// Where the content was read from (e.g. `fat-chain`, `deleted-contiguous`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_source: Option<String>,

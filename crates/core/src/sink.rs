@@ -224,18 +224,42 @@ fn epoch(t: Option<Timestamp>) -> i64 {
     t.map(|t| t.secs).unwrap_or(0)
 }
 
-/// The mode string TSK writes in a bodyfile, e.g. `r/rrwxrwxrwx`.
+/// The mode string TSK writes in a bodyfile, e.g. `r/rrwxrwxrwx` (FAT) or `r/rrw-r--r--`.
 pub fn bodyfile_mode(r: &FileRecord) -> String {
-    let (t, perms) = match r.kind {
-        EntryKind::Dir => ('d', 'd'),
-        EntryKind::File => ('r', 'r'),
-        EntryKind::Symlink => ('l', 'l'),
-        EntryKind::Other if r.attributes.iter().any(|a| a == "volume_label") => ('r', 'r'),
-        EntryKind::Other => ('-', '-'),
+    let t = match r.kind {
+        EntryKind::Dir => 'd',
+        EntryKind::File => 'r',
+        EntryKind::Symlink => 'l',
+        EntryKind::Other if r.attributes.iter().any(|a| a == "volume_label") => 'r',
+        EntryKind::Other => '-',
     };
-    let ro = r.attributes.iter().any(|a| a == "read_only");
-    let rwx = if ro { "r-xr-xr-x" } else { "rwxrwxrwx" };
-    format!("{t}/{perms}{rwx}")
+    let Some(mode) = r.mode else {
+        let ro = r.attributes.iter().any(|a| a == "read_only");
+        let rwx = if ro { "r-xr-xr-x" } else { "rwxrwxrwx" };
+        return format!("{t}/{t}{rwx}");
+    };
+    let mut p = String::with_capacity(9);
+    for (i, c) in "rwxrwxrwx".chars().enumerate() {
+        let bit = 0o400 >> i;
+        let special = match i {
+            2 if mode & 0o4000 != 0 => Some(if mode & bit != 0 { 's' } else { 'S' }),
+            5 if mode & 0o2000 != 0 => Some(if mode & bit != 0 { 's' } else { 'S' }),
+            8 if mode & 0o1000 != 0 => Some(if mode & bit != 0 { 't' } else { 'T' }),
+            _ => None,
+        };
+        p.push(special.unwrap_or(if mode & bit != 0 { c } else { '-' }));
+    }
+    let ft = match mode & 0o170000 {
+        0o040000 => 'd',
+        0o100000 => 'r',
+        0o120000 => 'l',
+        0o020000 => 'c',
+        0o060000 => 'b',
+        0o010000 => 'p',
+        0o140000 => 'h',
+        _ => t,
+    };
+    format!("{t}/{ft}{p}")
 }
 
 impl<W: Write> Sink for BodyfileSink<W> {
@@ -249,11 +273,15 @@ impl<W: Write> Sink for BodyfileSink<W> {
         );
         writeln!(
             self.w,
-            "{}|{}|{}|{}|0|0|{}|{}|{}|{}|{}",
+            "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}",
             r.hashes.md5.as_deref().unwrap_or("0"),
             name,
-            r.addr.unwrap_or(0),
+            r.tsk_addr
+                .clone()
+                .unwrap_or_else(|| r.addr.unwrap_or(0).to_string()),
             bodyfile_mode(r),
+            r.uid.unwrap_or(0),
+            r.gid.unwrap_or(0),
             r.size,
             epoch(r.times.accessed),
             epoch(r.times.modified),

@@ -598,6 +598,10 @@ impl Fat {
             deleted,
             attributes: vec!["volume_label"],
             times: entry_times(d),
+            extra_times: Vec::new(),
+            owner: crate::Owner::default(),
+            tsk_addr: None,
+            link_target: None,
             handle: Handle::None,
         }
     }
@@ -656,6 +660,10 @@ impl Fat {
             deleted,
             attributes,
             times: entry_times(d),
+            extra_times: Vec::new(),
+            owner: crate::Owner::default(),
+            tsk_addr: None,
+            link_target: None,
             handle: Handle::Fat {
                 first_cluster: first,
             },
@@ -861,6 +869,26 @@ fn entry_times(d: &[u8]) -> Times {
 impl FileSystem for Fat {
     fn kind(&self) -> &'static str {
         self.kind.name()
+    }
+
+    /// Free clusters, merged into runs. (Slack space at the ends of files is not included.)
+    fn unallocated(&self) -> Option<Vec<(u64, u64)>> {
+        let cs = self.cluster_size();
+        let mut out: Vec<(u64, u64)> = Vec::new();
+        for c in 2..=self.max_cluster {
+            if self.entry(c) != 0 {
+                continue;
+            }
+            let off = self.cluster_offset(c);
+            if off >= self.src.len() {
+                break;
+            }
+            match out.last_mut() {
+                Some((o, l)) if *o + *l == off => *l += cs,
+                _ => out.push((off, cs)),
+            }
+        }
+        Some(out)
     }
 
     fn info(&self) -> Vec<(String, String)> {

@@ -45,19 +45,19 @@ fn ts(t: std::io::Result<std::time::SystemTime>) -> Option<Timestamp> {
 }
 
 #[cfg(unix)]
-fn unix_extras(m: &std::fs::Metadata) -> (Option<u64>, Option<Timestamp>) {
+fn unix_extras(m: &std::fs::Metadata) -> (Option<u64>, Option<Timestamp>, crate::Owner) {
     use std::os::unix::fs::MetadataExt;
-    (
-        Some(m.ino()),
-        Some(Timestamp::from_unix(
-            m.ctime(),
-            m.ctime_nsec().clamp(0, 999_999_999) as u32,
-        )),
-    )
+    let ctime = Timestamp::from_unix(m.ctime(), m.ctime_nsec().clamp(0, 999_999_999) as u32);
+    let owner = crate::Owner {
+        mode: Some(m.mode()),
+        uid: Some(m.uid()),
+        gid: Some(m.gid()),
+    };
+    (Some(m.ino()), Some(ctime), owner)
 }
 #[cfg(not(unix))]
-fn unix_extras(_m: &std::fs::Metadata) -> (Option<u64>, Option<Timestamp>) {
-    (None, None)
+fn unix_extras(_m: &std::fs::Metadata) -> (Option<u64>, Option<Timestamp>, crate::Owner) {
+    (None, None, crate::Owner::default())
 }
 
 fn name_parts(p: &Path) -> (String, Option<Vec<u8>>) {
@@ -124,7 +124,14 @@ impl FileSystem for HostDir {
                     } else {
                         EntryKind::Other
                     };
-                    let (ino, ctime) = unix_extras(&meta);
+                    let (ino, ctime, owner) = unix_extras(&meta);
+                    let link_target = if kind == EntryKind::Symlink {
+                        std::fs::read_link(de.path())
+                            .ok()
+                            .map(|t| t.to_string_lossy().into_owned())
+                    } else {
+                        None
+                    };
                     let (name, name_raw) = name_parts(de.path());
                     let mut attributes = Vec::new();
                     if meta.permissions().readonly() {
@@ -150,6 +157,10 @@ impl FileSystem for HostDir {
                             changed: ctime,
                             created: ts(meta.created()),
                         },
+                        extra_times: Vec::new(),
+                        owner,
+                        tsk_addr: None,
+                        link_target,
                         handle: Handle::Host(de.path().to_path_buf()),
                     }));
                 }

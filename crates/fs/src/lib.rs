@@ -69,6 +69,39 @@ pub enum Handle {
     Host(PathBuf),
     /// Index of a zip member.
     Zip(usize),
+    /// ext2/3/4: inode number.
+    Ext {
+        /// Inode number.
+        inode: u64,
+    },
+    /// NTFS: MFT record and the id of the `$DATA` attribute (stream) to read.
+    Ntfs {
+        /// MFT record number.
+        record: u64,
+        /// Attribute id of the stream.
+        attr_id: u16,
+    },
+}
+
+/// A further set of timestamps an entry carries besides its main ones (NTFS `$FILE_NAME`,
+/// ext deletion time …), labelled by where they come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimeSet {
+    /// Source label, e.g. `$FILE_NAME`.
+    pub source: &'static str,
+    /// The times.
+    pub times: Times,
+}
+
+/// Unix-style ownership and mode, where the file system records them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Owner {
+    /// Full mode bits (type and permissions), e.g. 0o100644.
+    pub mode: Option<u32>,
+    /// User id.
+    pub uid: Option<u32>,
+    /// Group id.
+    pub gid: Option<u32>,
 }
 
 /// One entry of a file system.
@@ -94,6 +127,15 @@ pub struct Entry {
     pub attributes: Vec<&'static str>,
     /// Timestamps.
     pub times: Times,
+    /// Further timestamp sets (NTFS `$FILE_NAME`, …).
+    pub extra_times: Vec<TimeSet>,
+    /// Ownership and mode (ext, host folders).
+    pub owner: Owner,
+    /// The address as The Sleuth Kit writes it when it is not a plain number
+    /// (NTFS `64-128-2`: record, attribute type, attribute id).
+    pub tsk_addr: Option<String>,
+    /// Symbolic-link target.
+    pub link_target: Option<String>,
     /// How to open the content.
     pub handle: Handle,
 }
@@ -136,4 +178,9 @@ pub trait FileSystem: Send + Sync {
     fn walk(&self, out: &mut dyn FnMut(WalkItem));
     /// Opens an entry's content.
     fn open(&self, entry: &Entry) -> Result<Contents<'_>, FsError>;
+    /// Byte ranges of the volume (offset, length) that no allocated file owns, in order, or
+    /// `None` when this file system cannot tell (folders, archives).
+    fn unallocated(&self) -> Option<Vec<(u64, u64)>> {
+        None
+    }
 }

@@ -120,6 +120,10 @@ impl FileSystem for ZipFs {
                     modified: zip_time(f.last_modified()),
                     ..Times::default()
                 },
+                extra_times: Vec::new(),
+                owner: crate::Owner::default(),
+                tsk_addr: None,
+                link_target: None,
                 handle: Handle::Zip(i),
             }));
         }
