@@ -25,6 +25,7 @@ pub struct Selection {
 }
 
 /// One selected item, in evidence order.
+#[allow(clippy::large_enum_variant)] // entries dominate; boxing each would cost an allocation
 pub enum Listed {
     /// An entry of part `part`.
     Entry {
