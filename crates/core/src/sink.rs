@@ -226,12 +226,23 @@ fn epoch(t: Option<Timestamp>) -> i64 {
 
 /// The mode string TSK writes in a bodyfile, e.g. `r/rrwxrwxrwx` (FAT) or `r/rrw-r--r--`.
 pub fn bodyfile_mode(r: &FileRecord) -> String {
+    let has = |a: &str| r.attributes.iter().any(|x| x == a);
+    // The first letter is the type the directory entry records: none for an orphan inode
+    // (no name points to it), `V` for TSK's virtual `$OrphanFiles` folder.
     let t = match r.kind {
+        _ if has("orphan") => '-',
+        _ if has("virtual") => 'V',
         EntryKind::Dir => 'd',
         EntryKind::File => 'r',
         EntryKind::Symlink => 'l',
-        EntryKind::Other if r.attributes.iter().any(|a| a == "volume_label") => 'r',
-        EntryKind::Other => '-',
+        EntryKind::Other if has("volume_label") => 'r',
+        EntryKind::Other => match r.mode.map(|m| m & 0o170000) {
+            Some(0o020000) => 'c',
+            Some(0o060000) => 'b',
+            Some(0o010000) => 'p',
+            Some(0o140000) => 'h',
+            _ => '-',
+        },
     };
     let Some(mode) = r.mode else {
         let ro = r.attributes.iter().any(|a| a == "read_only");
@@ -263,14 +274,22 @@ pub fn bodyfile_mode(r: &FileRecord) -> String {
 }
 
 impl<W: Write> Sink for BodyfileSink<W> {
-    /// `MD5|name|inode|mode|UID|GID|size|atime|mtime|ctime|crtime`, the name prefixed with `/`
-    /// and suffixed with ` (deleted)` for deleted entries, as `fls -r -m /` does.
+    /// `MD5|name|inode|mode|UID|GID|size|atime|mtime|ctime|crtime`, the name prefixed with `/`,
+    /// followed by ` -> target` for symbolic links and suffixed with ` (deleted)` for deleted
+    /// entries (` (deleted-realloc)` when the metadata now belongs to another file), as
+    /// `fls -r -m /` does.
     fn file(&mut self, r: &FileRecord) -> Result<(), CoreError> {
-        let name = format!(
-            "/{}{}",
-            r.path.replace('|', "\\|"),
-            if r.deleted { " (deleted)" } else { "" }
-        );
+        let link = r
+            .link_target
+            .as_ref()
+            .map(|t| format!(" -> {}", t.replace('|', "\\|")))
+            .unwrap_or_default();
+        let deleted = match (r.deleted, r.attributes.iter().any(|a| a == "realloc")) {
+            (true, true) => " (deleted-realloc)",
+            (true, false) => " (deleted)",
+            _ => "",
+        };
+        let name = format!("/{}{link}{deleted}", r.path.replace('|', "\\|"));
         writeln!(
             self.w,
             "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}",

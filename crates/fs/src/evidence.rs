@@ -9,6 +9,7 @@ use peel_core::record::VolumeRef;
 use peel_image::volumes::{Scheme, Volume, VolumeTable, read_table};
 use peel_image::{ContainerInfo, Source, SourceReader, SubSource, open_source};
 
+use crate::ext::{self, Ext};
 use crate::fat::{self, Fat};
 use crate::hostdir::HostDir;
 use crate::zipfs::{self, ZipFs};
@@ -112,10 +113,10 @@ pub fn open_fs(vol: Arc<dyn Source>) -> Result<Box<dyn FileSystem>, FsOpenError>
     if head.get(3..11) == Some(b"EXFAT   ") {
         return Err(Unrecognised("exFAT file system (not supported yet)".into()));
     }
-    if head.get(1080..1082) == Some(&[0x53, 0xEF]) {
-        return Err(Unrecognised(
-            "ext2/3/4 file system (not supported yet)".into(),
-        ));
+    if ext::probe(head) {
+        return Ext::open(vol)
+            .map(|f| Box::new(f) as Box<dyn FileSystem>)
+            .map_err(|e| Failed(e.to_string()));
     }
     let fat_like = head.get(510..512) == Some(&[0x55, 0xAA])
         && matches!(head.first(), Some(0xEB) | Some(0xE9))

@@ -12,6 +12,7 @@
 //! ```
 
 pub mod evidence;
+pub mod ext;
 pub mod fat;
 pub mod hostdir;
 mod reader;

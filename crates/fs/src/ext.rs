@@ -1,0 +1,2166 @@
+//! ext2/3/4 reader written for examination: it works at inode level, so every entry carries
+//! its inode number (the address The Sleuth Kit uses), deleted names are recovered from the
+//! slack of directory records, unallocated inodes that no name points to are listed under
+//! `$OrphanFiles/OrphanFile-N` as `fls` does, and deleted content is read only when the
+//! inode still maps it and none of its blocks has been given to another file.
+//!
+//! What is read: the superblock and feature flags, 32- and 64-byte group descriptors (also
+//! under `meta_bg`), inode tables, extent trees (depth checked, loops and blocks outside the
+//! file system rejected, unwritten extents read as zeros), classic block maps (direct, single,
+//! double and triple indirect), inline data (`i_block` plus the `system.data` attribute), fast
+//! and slow symbolic links, linear and htree directories (the htree index blocks are skipped,
+//! their leaf blocks are ordinary directory blocks), block and inode bitmaps (`BLOCK_UNINIT`
+//! groups are computed: free except the group's own metadata).
+//!
+//! Conventions, where a choice was needed:
+//! - Times are the kernel's: a signed 32-bit base plus the two epoch bits of `i_*_extra`, with
+//!   nanoseconds from the same field whenever the inode's extra area holds it (ext3 with large
+//!   inodes too). TSK 4.11 takes seconds as unsigned and reads nanoseconds and crtime on ext4
+//!   only. A zero time field is "not recorded".
+//! - The deletion time `i_dtime` of an unallocated inode is given as an extra [`TimeSet`]
+//!   labelled `dtime`, in its `changed` field.
+//! - Entries found in directory slack are `deleted`; when the inode they name is allocated
+//!   again they carry the attribute `realloc` and the new inode's metadata (as `fls` shows them),
+//!   and their content is refused. Orphans carry `orphan`; the `$OrphanFiles` folder `virtual`.
+//! - Checksums (metadata_csum, gdt_csum) are not verified.
+//!
+//! Every offset, length, count and loop is bounded; problems become [`WalkItem::Error`]s or
+//! content errors and the walk goes on.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
+use std::sync::{Arc, Mutex};
+
+use peel_core::record::{EntryKind, Times};
+use peel_core::time::Timestamp;
+use peel_image::{Source, read_exact_at};
+
+use crate::{Contents, Entry, FileSystem, FsError, Handle, Owner, TimeSet, WalkItem};
+
+const SB_OFFSET: u64 = 1024;
+const SB_SIZE: usize = 1024;
+const MAGIC: u16 = 0xEF53;
+const ROOT_INO: u64 = 2;
+const MAX_DEPTH: usize = 128;
+/// The kernel refuses extent trees deeper than 5.
+const MAX_EXTENT_DEPTH: u16 = 5;
+const EXTENT_MAGIC: u16 = 0xF30A;
+/// Most fragments one file may have before peel refuses it (24 bytes each).
+const MAX_RUNS: usize = 1 << 20;
+/// Most block-group descriptors accepted (about 48 MiB in memory).
+const MAX_GROUPS: u64 = 1 << 20;
+/// Largest directory read (bytes).
+const MAX_DIR_BYTES: u64 = 1 << 30;
+/// Longest symbolic-link target read (PATH_MAX).
+const MAX_LINK: u64 = 4096;
+/// Bitmap blocks kept in memory.
+const BITMAP_CACHE: usize = 1024;
+
+// Feature flags.
+const COMPAT_HAS_JOURNAL: u32 = 0x4;
+const INCOMPAT_FILETYPE: u32 = 0x2;
+const INCOMPAT_JOURNAL_DEV: u32 = 0x8;
+const INCOMPAT_META_BG: u32 = 0x10;
+const INCOMPAT_EXTENTS: u32 = 0x40;
+const INCOMPAT_64BIT: u32 = 0x80;
+const INCOMPAT_FLEX_BG: u32 = 0x200;
+const INCOMPAT_INLINE_DATA: u32 = 0x8000;
+const RO_COMPAT_SPARSE_SUPER: u32 = 0x1;
+const RO_COMPAT_LARGE_FILE: u32 = 0x2;
+const RO_COMPAT_HUGE_FILE: u32 = 0x8;
+const RO_COMPAT_GDT_CSUM: u32 = 0x10;
+const RO_COMPAT_DIR_NLINK: u32 = 0x20;
+const RO_COMPAT_EXTRA_ISIZE: u32 = 0x40;
+const RO_COMPAT_BIGALLOC: u32 = 0x200;
+const RO_COMPAT_METADATA_CSUM: u32 = 0x400;
+const COMPAT_SPARSE_SUPER2: u32 = 0x200;
+
+const COMPAT_NAMES: &[(u32, &str)] = &[
+    (0x1, "dir_prealloc"),
+    (0x2, "imagic_inodes"),
+    (0x4, "has_journal"),
+    (0x8, "ext_attr"),
+    (0x10, "resize_inode"),
+    (0x20, "dir_index"),
+    (0x40, "lazy_bg"),
+    (0x80, "exclude_inode"),
+    (0x100, "exclude_bitmap"),
+    (0x200, "sparse_super2"),
+    (0x400, "fast_commit"),
+    (0x800, "stable_inodes"),
+    (0x1000, "orphan_file"),
+];
+const INCOMPAT_NAMES: &[(u32, &str)] = &[
+    (0x1, "compression"),
+    (0x2, "filetype"),
+    (0x4, "needs_recovery"),
+    (0x8, "journal_dev"),
+    (0x10, "meta_bg"),
+    (0x40, "extent"),
+    (0x80, "64bit"),
+    (0x100, "mmp"),
+    (0x200, "flex_bg"),
+    (0x400, "ea_inode"),
+    (0x1000, "dirdata"),
+    (0x2000, "metadata_csum_seed"),
+    (0x4000, "large_dir"),
+    (0x8000, "inline_data"),
+    (0x10000, "encrypt"),
+    (0x20000, "casefold"),
+];
+const RO_COMPAT_NAMES: &[(u32, &str)] = &[
+    (0x1, "sparse_super"),
+    (0x2, "large_file"),
+    (0x4, "btree_dir"),
+    (0x8, "huge_file"),
+    (0x10, "uninit_bg"),
+    (0x20, "dir_nlink"),
+    (0x40, "extra_isize"),
+    (0x80, "snapshot"),
+    (0x100, "quota"),
+    (0x200, "bigalloc"),
+    (0x400, "metadata_csum"),
+    (0x800, "replica"),
+    (0x1000, "read-only"),
+    (0x2000, "project"),
+    (0x4000, "shared_blocks"),
+    (0x8000, "verity"),
+    (0x10000, "orphan_present"),
+];
+/// Incompatible features that change how names or content are laid out beyond what peel
+/// reads; the file system is still opened, with an issue noted.
+const INCOMPAT_UNREAD: u32 = 0x1 | 0x400 | 0x1000 | 0x10000;
+
+// Group descriptor flags.
+const BG_INODE_UNINIT: u16 = 0x1;
+const BG_BLOCK_UNINIT: u16 = 0x2;
+
+// Inode flags.
+const FL_INDEX: u32 = 0x1000;
+const FL_HUGE_FILE: u32 = 0x4_0000;
+const FL_EXTENTS: u32 = 0x8_0000;
+const FL_INLINE_DATA: u32 = 0x1000_0000;
+const INODE_FLAG_NAMES: &[(u32, &str)] = &[
+    (0x1, "secure_delete"),
+    (0x2, "undelete"),
+    (0x4, "compressed"),
+    (0x8, "sync"),
+    (0x10, "immutable"),
+    (0x20, "append_only"),
+    (0x40, "no_dump"),
+    (0x80, "no_atime"),
+    (0x800, "encrypted"),
+    (0x1000, "htree"),
+    (0x4000, "journal_data"),
+    (0x4_0000, "huge_file"),
+    (0x8_0000, "extents"),
+    (0x10_0000, "verity"),
+    (0x20_0000, "ea_inode"),
+    (0x200_0000, "dax"),
+    (0x1000_0000, "inline_data"),
+    (0x2000_0000, "project_inherit"),
+    (0x4000_0000, "casefold"),
+];
+
+// Mode bits.
+const S_IFMT: u16 = 0o170000;
+const S_IFDIR: u16 = 0o040000;
+const S_IFREG: u16 = 0o100000;
+const S_IFLNK: u16 = 0o120000;
+
+fn le16(b: &[u8], at: usize) -> u16 {
+    b.get(at..at.saturating_add(2))
+        .and_then(|s| <[u8; 2]>::try_from(s).ok())
+        .map(u16::from_le_bytes)
+        .unwrap_or(0)
+}
+fn le32(b: &[u8], at: usize) -> u32 {
+    b.get(at..at.saturating_add(4))
+        .and_then(|s| <[u8; 4]>::try_from(s).ok())
+        .map(u32::from_le_bytes)
+        .unwrap_or(0)
+}
+fn byte(b: &[u8], at: usize) -> u8 {
+    b.get(at).copied().unwrap_or(0)
+}
+
+fn bad(reason: impl Into<String>) -> FsError {
+    FsError::BadSuperblock {
+        kind: "ext",
+        reason: reason.into(),
+    }
+}
+
+fn feature_names(bits: u32, table: &[(u32, &str)], out: &mut Vec<String>) {
+    let mut known = 0;
+    for &(bit, name) in table {
+        known |= bit;
+        if bits & bit != 0 {
+            out.push(name.to_string());
+        }
+    }
+    let unknown = bits & !known;
+    if unknown != 0 {
+        out.push(format!("unknown({unknown:#x})"));
+    }
+}
+
+/// Which generation of the format the features describe (TSK's rule: extents, 64bit, flex_bg
+/// and the other ext4-only features make ext4; a journal makes ext3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExtKind {
+    /// No journal, no ext4 features.
+    Ext2,
+    /// Journal, no ext4 features.
+    Ext3,
+    /// ext4 features.
+    Ext4,
+}
+
+impl ExtKind {
+    fn name(self) -> &'static str {
+        match self {
+            ExtKind::Ext2 => "ext2",
+            ExtKind::Ext3 => "ext3",
+            ExtKind::Ext4 => "ext4",
+        }
+    }
+}
+
+/// True when `head` (the first 2 KiB of a volume) holds an ext superblock magic.
+pub fn probe(head: &[u8]) -> bool {
+    le16(head, SB_OFFSET as usize + 0x38) == MAGIC
+}
+
+/// The superblock fields peel uses.
+#[derive(Debug, Clone)]
+struct Super {
+    inodes_count: u32,
+    blocks_count: u64,
+    r_blocks_count: u64,
+    free_blocks: u64,
+    free_inodes: u32,
+    first_data_block: u64,
+    block_size: u64,
+    /// Blocks per allocation cluster (bigalloc), else 1.
+    cluster_ratio: u64,
+    blocks_per_group: u64,
+    clusters_per_group: u64,
+    inodes_per_group: u64,
+    mtime: i64,
+    wtime: i64,
+    mkfs_time: i64,
+    lastcheck: i64,
+    mnt_count: u16,
+    state: u16,
+    creator_os: u32,
+    rev_level: u32,
+    first_ino: u32,
+    inode_size: u64,
+    compat: u32,
+    incompat: u32,
+    ro_compat: u32,
+    uuid: [u8; 16],
+    label: Vec<u8>,
+    last_mounted: Vec<u8>,
+    reserved_gdt_blocks: u64,
+    journal_inum: u32,
+    desc_size: u64,
+    first_meta_bg: u64,
+    log_groups_per_flex: u8,
+    backup_bgs: [u32; 2],
+}
+
+fn time_hi(lo: u32, hi: u8) -> i64 {
+    i64::from(lo) | (i64::from(hi) << 32)
+}
+
+impl Super {
+    fn parse(b: &[u8]) -> Result<Self, FsError> {
+        if le16(b, 0x38) != MAGIC {
+            return Err(bad(format!(
+                "superblock magic is {:#06x} (expected 0xef53)",
+                le16(b, 0x38)
+            )));
+        }
+        let incompat = le32(b, 0x60);
+        let ro_compat = le32(b, 0x64);
+        let log_bs = le32(b, 0x18);
+        if log_bs > 6 {
+            return Err(bad(format!(
+                "block size 2^(10+{log_bs}) is beyond the 64 KiB maximum"
+            )));
+        }
+        let block_size = 1024u64 << log_bs;
+        let log_cs = le32(b, 0x1C);
+        let cluster_ratio = if ro_compat & RO_COMPAT_BIGALLOC != 0 {
+            if log_cs < log_bs || log_cs > 30 {
+                return Err(bad(format!(
+                    "cluster size 2^(10+{log_cs}) is smaller than the block size or absurd"
+                )));
+            }
+            1u64 << (log_cs - log_bs)
+        } else {
+            1
+        };
+        let hi64 = incompat & INCOMPAT_64BIT != 0;
+        let blocks_count = u64::from(le32(b, 0x04))
+            | if hi64 {
+                u64::from(le32(b, 0x150)) << 32
+            } else {
+                0
+            };
+        let r_blocks_count = u64::from(le32(b, 0x08))
+            | if hi64 {
+                u64::from(le32(b, 0x154)) << 32
+            } else {
+                0
+            };
+        let free_blocks = u64::from(le32(b, 0x0C))
+            | if hi64 {
+                u64::from(le32(b, 0x158)) << 32
+            } else {
+                0
+            };
+        let inodes_count = le32(b, 0x00);
+        let first_data_block = u64::from(le32(b, 0x14));
+        let blocks_per_group = u64::from(le32(b, 0x20));
+        let clusters_per_group = u64::from(le32(b, 0x24));
+        let inodes_per_group = u64::from(le32(b, 0x28));
+        let rev_level = le32(b, 0x4C);
+        let (first_ino, inode_size) = if rev_level == 0 {
+            (11, 128)
+        } else {
+            (le32(b, 0x54), u64::from(le16(b, 0x58)))
+        };
+        let bits = block_size * 8;
+        if inodes_count == 0 {
+            return Err(bad("inode count is 0"));
+        }
+        if blocks_count <= first_data_block {
+            return Err(bad(format!(
+                "block count {blocks_count} leaves no blocks after the first data block {first_data_block}"
+            )));
+        }
+        if first_data_block > 1 {
+            return Err(bad(format!(
+                "first data block is {first_data_block} (expected 0 or 1)"
+            )));
+        }
+        let cpg = if cluster_ratio > 1 {
+            clusters_per_group
+        } else {
+            blocks_per_group
+        };
+        if cpg == 0 || cpg > bits || cpg % 8 != 0 {
+            return Err(bad(format!(
+                "{cpg} blocks per group (expected a multiple of 8, at most {bits})"
+            )));
+        }
+        if blocks_per_group != cpg * cluster_ratio {
+            return Err(bad(format!(
+                "{blocks_per_group} blocks per group do not match {cpg} clusters of {cluster_ratio} blocks"
+            )));
+        }
+        if inodes_per_group == 0 || inodes_per_group > bits {
+            return Err(bad(format!(
+                "{inodes_per_group} inodes per group (expected 1 to {bits})"
+            )));
+        }
+        if inode_size < 128 || !inode_size.is_power_of_two() || inode_size > block_size {
+            return Err(bad(format!(
+                "inode size {inode_size} (expected a power of two from 128 to the block size)"
+            )));
+        }
+        let desc_size = if hi64 {
+            let d = u64::from(le16(b, 0xFE));
+            if d < 64 || d > 1024 || !d.is_power_of_two() {
+                return Err(bad(format!(
+                    "64-bit group descriptor size {d} (expected 64 to 1024, a power of two)"
+                )));
+            }
+            d
+        } else {
+            32
+        };
+        if incompat & INCOMPAT_JOURNAL_DEV != 0 {
+            return Err(bad(
+                "this is an external journal device, not a file system with files",
+            ));
+        }
+        let label_raw = b.get(0x78..0x88).unwrap_or_default();
+        let label: Vec<u8> = label_raw.iter().copied().take_while(|&c| c != 0).collect();
+        let lm_raw = b.get(0x88..0xC8).unwrap_or_default();
+        let last_mounted: Vec<u8> = lm_raw.iter().copied().take_while(|&c| c != 0).collect();
+        let mut uuid = [0u8; 16];
+        if let Some(u) = b.get(0x68..0x78) {
+            uuid.copy_from_slice(u);
+        }
+        Ok(Super {
+            inodes_count,
+            blocks_count,
+            r_blocks_count,
+            free_blocks,
+            free_inodes: le32(b, 0x10),
+            first_data_block,
+            block_size,
+            cluster_ratio,
+            blocks_per_group,
+            clusters_per_group: cpg,
+            inodes_per_group,
+            mtime: time_hi(le32(b, 0x2C), byte(b, 0x275)),
+            wtime: time_hi(le32(b, 0x30), byte(b, 0x274)),
+            mkfs_time: time_hi(le32(b, 0x108), byte(b, 0x276)),
+            lastcheck: time_hi(le32(b, 0x40), byte(b, 0x277)),
+            mnt_count: le16(b, 0x34),
+            state: le16(b, 0x3A),
+            creator_os: le32(b, 0x48),
+            rev_level,
+            first_ino,
+            inode_size,
+            compat: le32(b, 0x5C),
+            incompat,
+            ro_compat,
+            uuid,
+            label,
+            last_mounted,
+            reserved_gdt_blocks: u64::from(le16(b, 0xCE)),
+            journal_inum: le32(b, 0xE0),
+            desc_size,
+            first_meta_bg: u64::from(le32(b, 0x104)),
+            log_groups_per_flex: byte(b, 0x174),
+            backup_bgs: [le32(b, 0x24C), le32(b, 0x250)],
+        })
+    }
+
+    fn kind(&self) -> ExtKind {
+        let ext4_incompat = INCOMPAT_EXTENTS
+            | INCOMPAT_64BIT
+            | INCOMPAT_FLEX_BG
+            | INCOMPAT_INLINE_DATA
+            | 0x400
+            | 0x2000
+            | 0x4000
+            | 0x10000
+            | 0x20000
+            | 0x100;
+        let ext4_ro = RO_COMPAT_HUGE_FILE
+            | RO_COMPAT_GDT_CSUM
+            | RO_COMPAT_DIR_NLINK
+            | RO_COMPAT_EXTRA_ISIZE
+            | RO_COMPAT_BIGALLOC
+            | RO_COMPAT_METADATA_CSUM;
+        if self.incompat & ext4_incompat != 0 || self.ro_compat & ext4_ro != 0 {
+            ExtKind::Ext4
+        } else if self.compat & COMPAT_HAS_JOURNAL != 0 {
+            ExtKind::Ext3
+        } else {
+            ExtKind::Ext2
+        }
+    }
+
+    fn groups(&self) -> u64 {
+        (self.blocks_count - self.first_data_block).div_ceil(self.blocks_per_group)
+    }
+
+    fn csum_bg(&self) -> bool {
+        self.ro_compat & (RO_COMPAT_GDT_CSUM | RO_COMPAT_METADATA_CSUM) != 0
+    }
+
+    /// True when group `g` carries a superblock backup.
+    fn has_super(&self, g: u64) -> bool {
+        if g == 0 {
+            return true;
+        }
+        if self.compat & COMPAT_SPARSE_SUPER2 != 0 {
+            return self.backup_bgs.iter().any(|&b| u64::from(b) == g);
+        }
+        if g <= 1 || self.ro_compat & RO_COMPAT_SPARSE_SUPER == 0 {
+            return true;
+        }
+        if g & 1 == 0 {
+            return false;
+        }
+        for base in [3u64, 5, 7] {
+            let mut p = base;
+            while p < g {
+                p = p.saturating_mul(base);
+            }
+            if p == g {
+                return true;
+            }
+        }
+        false
+    }
+
+    fn descs_per_block(&self) -> u64 {
+        self.block_size / self.desc_size
+    }
+
+    fn gdt_blocks(&self) -> u64 {
+        self.groups().div_ceil(self.descs_per_block())
+    }
+
+    fn group_first_block(&self, g: u64) -> u64 {
+        self.first_data_block + g * self.blocks_per_group
+    }
+
+    /// Blocks at the start of group `g` taken by the superblock copy and descriptor tables.
+    fn group_head_blocks(&self, g: u64) -> u64 {
+        let sb = u64::from(self.has_super(g));
+        let dpb = self.descs_per_block();
+        let meta_bg = self.incompat & INCOMPAT_META_BG != 0;
+        if !meta_bg || g / dpb < self.first_meta_bg {
+            if sb == 1 {
+                let old = if meta_bg {
+                    self.first_meta_bg
+                } else {
+                    self.gdt_blocks()
+                };
+                return 1 + old + self.reserved_gdt_blocks;
+            }
+            return 0;
+        }
+        let first = (g / dpb) * dpb;
+        let gdt = u64::from(g == first || g == first + 1 || g == first + dpb - 1);
+        sb + gdt
+    }
+
+    fn features(&self) -> String {
+        let mut v = Vec::new();
+        feature_names(self.compat, COMPAT_NAMES, &mut v);
+        feature_names(self.incompat, INCOMPAT_NAMES, &mut v);
+        feature_names(self.ro_compat, RO_COMPAT_NAMES, &mut v);
+        v.join(" ")
+    }
+}
+
+/// One block-group descriptor.
+#[derive(Debug, Clone, Copy)]
+struct Group {
+    block_bitmap: u64,
+    inode_bitmap: u64,
+    inode_table: u64,
+    free_blocks: u64,
+    free_inodes: u64,
+    flags: u16,
+    itable_unused: u64,
+}
+
+fn parse_group(d: &[u8], wide: bool) -> Group {
+    let hi32 = |at: usize| {
+        if wide {
+            u64::from(le32(d, at)) << 32
+        } else {
+            0
+        }
+    };
+    let hi16 = |at: usize| {
+        if wide {
+            u64::from(le16(d, at)) << 16
+        } else {
+            0
+        }
+    };
+    Group {
+        block_bitmap: u64::from(le32(d, 0x00)) | hi32(0x20),
+        inode_bitmap: u64::from(le32(d, 0x04)) | hi32(0x24),
+        inode_table: u64::from(le32(d, 0x08)) | hi32(0x28),
+        free_blocks: u64::from(le16(d, 0x0C)) | hi16(0x2C),
+        free_inodes: u64::from(le16(d, 0x0E)) | hi16(0x2E),
+        flags: le16(d, 0x12),
+        itable_unused: u64::from(le16(d, 0x1C)) | hi16(0x32),
+    }
+}
+
+/// An inode as read from the table.
+#[derive(Debug, Clone)]
+struct Inode {
+    mode: u16,
+    uid: u32,
+    gid: u32,
+    size: u64,
+    atime: Option<Timestamp>,
+    ctime: Option<Timestamp>,
+    mtime: Option<Timestamp>,
+    crtime: Option<Timestamp>,
+    /// Raw `i_ctime` (TSK: an inode with ctime 0 was never used).
+    ctime_raw: u32,
+    dtime: u32,
+    links: u16,
+    /// 512-byte sectors (or blocks with HUGE_FILE_FL), as recorded.
+    blocks: u64,
+    flags: u32,
+    block: [u8; 60],
+    file_acl: u64,
+    /// The in-inode extended-attribute area (after `i_extra_isize`), if any.
+    xattr_area: Vec<u8>,
+}
+
+/// Decodes an ext time: signed 32-bit seconds plus the epoch bits and nanoseconds of the
+/// `_extra` field when the inode has one.
+fn ext_time(secs: u32, extra: Option<u32>) -> Option<Timestamp> {
+    let x = extra.unwrap_or(0);
+    if secs == 0 && x == 0 {
+        return None;
+    }
+    let base = i64::from(secs as i32);
+    let epoch = i64::from(x & 3);
+    Some(Timestamp::from_unix(base + (epoch << 32), x >> 2))
+}
+
+impl Inode {
+    fn parse(b: &[u8], sb: &Super) -> Self {
+        let mode = le16(b, 0x00);
+        let mut size = u64::from(le32(b, 0x04));
+        if (mode & S_IFMT == S_IFREG && sb.ro_compat & RO_COMPAT_LARGE_FILE != 0)
+            || (mode & S_IFMT == S_IFDIR && sb.incompat & 0x4000 != 0)
+        {
+            size |= u64::from(le32(b, 0x6C)) << 32;
+        }
+        let extra_isize = if b.len() > 128 {
+            let e = usize::from(le16(b, 0x80));
+            if e % 4 == 0 && 128 + e <= b.len() {
+                e
+            } else {
+                0
+            }
+        } else {
+            0
+        };
+        // A field of the extra area counts when i_extra_isize covers it.
+        let extra = |at: usize| (128 + extra_isize >= at + 4).then(|| le32(b, at));
+        let mut block = [0u8; 60];
+        if let Some(s) = b.get(0x28..0x64) {
+            block.copy_from_slice(s);
+        }
+        let ctime_raw = le32(b, 0x0C);
+        let xattr_area = if extra_isize > 0 {
+            b.get(128 + extra_isize..).unwrap_or_default().to_vec()
+        } else {
+            Vec::new()
+        };
+        Inode {
+            mode,
+            uid: u32::from(le16(b, 0x02)) | (u32::from(le16(b, 0x78)) << 16),
+            gid: u32::from(le16(b, 0x18)) | (u32::from(le16(b, 0x7A)) << 16),
+            size,
+            atime: ext_time(le32(b, 0x08), extra(0x8C)),
+            ctime: ext_time(ctime_raw, extra(0x84)),
+            mtime: ext_time(le32(b, 0x10), extra(0x88)),
+            crtime: extra(0x90).and_then(|c| ext_time(c, extra(0x94))),
+            ctime_raw,
+            dtime: le32(b, 0x14),
+            links: le16(b, 0x1A),
+            blocks: u64::from(le32(b, 0x1C)) | (u64::from(le16(b, 0x74)) << 32),
+            flags: le32(b, 0x20),
+            block,
+            file_acl: u64::from(le32(b, 0x68)) | (u64::from(le16(b, 0x76)) << 32),
+            xattr_area,
+        }
+    }
+
+    fn file_type(&self) -> u16 {
+        self.mode & S_IFMT
+    }
+
+    fn is_dir(&self) -> bool {
+        self.file_type() == S_IFDIR
+    }
+
+    fn kind(&self) -> EntryKind {
+        match self.file_type() {
+            S_IFDIR => EntryKind::Dir,
+            S_IFREG => EntryKind::File,
+            S_IFLNK => EntryKind::Symlink,
+            _ => EntryKind::Other,
+        }
+    }
+
+    fn times(&self) -> Times {
+        Times {
+            modified: self.mtime,
+            accessed: self.atime,
+            changed: self.ctime,
+            created: self.crtime,
+        }
+    }
+
+    fn attributes(&self) -> Vec<&'static str> {
+        INODE_FLAG_NAMES
+            .iter()
+            .filter(|(bit, _)| self.flags & bit != 0)
+            .map(|&(_, n)| n)
+            .collect()
+    }
+
+    /// A symbolic link whose target lies in `i_block` (no data blocks).
+    fn is_fast_symlink(&self, block_size: u64) -> bool {
+        if self.file_type() != S_IFLNK || self.flags & FL_INLINE_DATA != 0 {
+            return false;
+        }
+        let sectors_per_block = block_size / 512;
+        let ea = if self.file_acl != 0 {
+            sectors_per_block
+        } else {
+            0
+        };
+        let data = if self.flags & FL_HUGE_FILE != 0 {
+            self.blocks.saturating_mul(sectors_per_block)
+        } else {
+            self.blocks
+        };
+        data.saturating_sub(ea) == 0 && self.size < 60
+    }
+
+    /// Value of the in-inode extended attribute `system.data` (inline data continuation).
+    fn inline_xattr(&self) -> Option<&[u8]> {
+        let a = &self.xattr_area;
+        if le32(a, 0) != 0xEA02_0000 {
+            return None;
+        }
+        let base = 4usize;
+        let mut at = base;
+        // Each entry is at least 16 bytes, so this bounds the loop.
+        while at + 16 <= a.len() {
+            if le32(a, at) == 0 {
+                break;
+            }
+            let name_len = usize::from(byte(a, at));
+            let index = byte(a, at + 1);
+            let value_offs = usize::from(le16(a, at + 2));
+            let value_inum = le32(a, at + 4);
+            let value_size = le32(a, at + 8) as usize;
+            let name = a.get(at + 16..at + 16 + name_len)?;
+            if index == 7 && name == b"data" && value_inum == 0 {
+                let start = base.checked_add(value_offs)?;
+                return a.get(start..start.checked_add(value_size)?);
+            }
+            at += (16 + name_len + 3) & !3;
+        }
+        None
+    }
+}
+
+/// A piece of a file's content: `len` blocks from logical block `logical`, stored at
+/// physical block `phys`, or zeros (`phys == None`: an unwritten extent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Run {
+    logical: u64,
+    len: u64,
+    phys: Option<u64>,
+}
+
+/// How a content mapping was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MapKind {
+    Extents,
+    BlockMap,
+}
+
+/// Reads `size` bytes described by runs; holes and unwritten runs read as zeros.
+struct RunReader {
+    src: Arc<dyn Source>,
+    bs: u64,
+    runs: Vec<Run>,
+    size: u64,
+    pos: u64,
+    idx: usize,
+}
+
+impl Read for RunReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.pos >= self.size || buf.is_empty() {
+            return Ok(0);
+        }
+        let blk = self.pos / self.bs;
+        while let Some(r) = self.runs.get(self.idx) {
+            if r.logical.saturating_add(r.len) <= blk {
+                self.idx += 1;
+            } else {
+                break;
+            }
+        }
+        let left = self.size - self.pos;
+        let want = left.min(buf.len() as u64);
+        let (n, data) = match self.runs.get(self.idx) {
+            Some(r) if r.logical <= blk => {
+                let run_end = (r.logical + r.len).saturating_mul(self.bs);
+                let n = want.min(run_end - self.pos);
+                let phys = r
+                    .phys
+                    .map(|p| p * self.bs + (self.pos - r.logical * self.bs));
+                (n, phys)
+            }
+            Some(r) => (want.min(r.logical * self.bs - self.pos), None),
+            None => (want, None),
+        };
+        let n = n as usize;
+        let Some(b) = buf.get_mut(..n) else {
+            return Ok(0);
+        };
+        match data {
+            Some(off) => {
+                let got = self.src.read_at(b, off).map_err(std::io::Error::other)?;
+                if got == 0 {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::UnexpectedEof,
+                        format!(
+                            "content ends at byte {off}: past the end of the volume (truncated image?)"
+                        ),
+                    ));
+                }
+                self.pos += got as u64;
+                Ok(got)
+            }
+            None => {
+                b.fill(0);
+                self.pos += n as u64;
+                Ok(n)
+            }
+        }
+    }
+}
+
+/// Directory record as found in a directory block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Dirent {
+    inode: u32,
+    name: Vec<u8>,
+    ftype: u8,
+    deleted: bool,
+}
+
+/// How to read one directory block.
+#[derive(Debug, Clone, Copy)]
+struct DirBlockCtx {
+    filetype: bool,
+    /// Highest valid inode number.
+    max_inode: u32,
+    /// The block belongs to a deleted directory: every name in it is deleted.
+    in_deleted: bool,
+}
+
+fn dirent_len(name_len: usize) -> usize {
+    (8 + name_len + 3) & !3
+}
+
+/// Parses one directory block the way The Sleuth Kit does: records are stepped by their
+/// actual length, so deleted records left in the slack of a predecessor (whose `rec_len` was
+/// extended over them) are found too. A candidate in slack must lie wholly in the slack and
+/// have a plausible inode number, name length and record length; peel also rejects names with
+/// NUL or `/` bytes, which cannot be file names.
+fn parse_dir_block(buf: &[u8], ctx: DirBlockCtx, out: &mut Vec<Dirent>) {
+    let len = buf.len();
+    let mut idx = 0usize;
+    let mut dellen = 0usize;
+    while idx + 12 <= len {
+        let inode = le32(buf, idx);
+        let reclen = usize::from(le16(buf, idx + 4));
+        let (name_len, ftype) = if ctx.filetype {
+            (usize::from(byte(buf, idx + 6)), byte(buf, idx + 7))
+        } else {
+            (usize::from(le16(buf, idx + 6)), 0)
+        };
+        let mut step = dirent_len(name_len);
+        let name = buf.get(idx + 8..idx + 8 + name_len);
+        let plausible = inode <= ctx.max_inode
+            && (1..=255).contains(&name_len)
+            && reclen >= step
+            && reclen % 4 == 0
+            && idx + reclen <= len;
+        let Some(name) = name.filter(|_| plausible) else {
+            idx += 4;
+            dellen = dellen.saturating_sub(4);
+            continue;
+        };
+        if dellen > 0 && (dellen < step || name.iter().any(|&c| c == 0 || c == b'/')) {
+            idx += 4;
+            dellen -= 4;
+            continue;
+        }
+        let deleted = dellen > 0 || inode == 0 || ctx.in_deleted;
+        if dellen > 0 {
+            dellen -= step;
+        }
+        if !name.iter().any(|&c| c == 0 || c == b'/') {
+            out.push(Dirent {
+                inode,
+                name: name.to_vec(),
+                ftype,
+                deleted,
+            });
+        }
+        if dellen == 0 {
+            if reclen - step >= 12 {
+                dellen = reclen - step;
+            } else {
+                step = reclen;
+            }
+        }
+        idx += step;
+    }
+}
+
+/// True when `buf` is an htree interior node: a fake record (inode 0, no name) spanning the
+/// block, followed by a plausible count/limit header.
+fn is_dx_node(buf: &[u8], csum: bool) -> bool {
+    let bs = buf.len();
+    let reclen = usize::from(le16(buf, 4));
+    let whole = reclen == bs || (bs == 65536 && reclen == 0);
+    if le32(buf, 0) != 0 || byte(buf, 6) != 0 || !whole {
+        return false;
+    }
+    let limit = usize::from(le16(buf, 8));
+    let count = usize::from(le16(buf, 10));
+    let tail = if csum { 8 } else { 0 };
+    limit == (bs - 8 - tail) / 8 && count <= limit
+}
+
+/// True when `buf` is the root block of an htree directory: `.` (12 bytes), `..` spanning the
+/// rest of the block, and a dx_root_info (reserved 0, info length 8) in the slack of `..`.
+fn is_dx_root(buf: &[u8]) -> bool {
+    let info = 24;
+    le16(buf, 4) == 12
+        && byte(buf, 6) == 1
+        && byte(buf, 12 + 6) == 2
+        && le32(buf, info) == 0
+        && byte(buf, info + 5) == 8
+}
+
+/// Bitmap blocks by (is-inode-bitmap, group).
+#[derive(Default)]
+struct Cache {
+    bitmaps: HashMap<(bool, u64), Arc<Vec<u8>>>,
+}
+
+/// An opened ext2/3/4 volume.
+pub struct Ext {
+    src: Arc<dyn Source>,
+    sb: Super,
+    kind: ExtKind,
+    groups: Vec<Group>,
+    /// Metadata block ranges (bitmaps, inode tables) by the group they lie in, for
+    /// computing the bitmaps of BLOCK_UNINIT groups under flex_bg.
+    meta_by_group: HashMap<u64, Vec<(u64, u64)>>,
+    issues: Vec<String>,
+    cache: Mutex<Cache>,
+}
+
+/// State of one walk.
+struct Walk<'a> {
+    out: &'a mut dyn FnMut(WalkItem),
+    /// Directory inodes already walked.
+    dirs: HashSet<u64>,
+    /// Unallocated inodes some name points to (not orphans).
+    named: HashSet<u64>,
+}
+
+fn join(parent: &str, name: &str) -> String {
+    if parent.is_empty() {
+        name.to_string()
+    } else {
+        format!("{parent}/{name}")
+    }
+}
+
+impl Ext {
+    /// Opens the ext file system on `src` (a volume): superblock and group descriptors.
+    pub fn open(src: Arc<dyn Source>) -> Result<Self, FsError> {
+        let mut raw = vec![0u8; SB_SIZE];
+        read_exact_at(src.as_ref(), &mut raw, SB_OFFSET, "ext superblock")?;
+        let sb = Super::parse(&raw)?;
+        let kind = sb.kind();
+        let mut issues = Vec::new();
+        let groups_n = sb.groups();
+        if groups_n > MAX_GROUPS {
+            return Err(bad(format!(
+                "{groups_n} block groups (more than the {MAX_GROUPS} peel accepts)"
+            )));
+        }
+        let expect_inodes = groups_n * sb.inodes_per_group;
+        if expect_inodes != u64::from(sb.inodes_count) {
+            issues.push(format!(
+                "superblock counts {} inodes, but {groups_n} groups of {} make {expect_inodes}",
+                sb.inodes_count, sb.inodes_per_group
+            ));
+        }
+        let fs_bytes = sb.blocks_count.saturating_mul(sb.block_size);
+        if fs_bytes > src.len() {
+            issues.push(format!(
+                "file system claims {fs_bytes} bytes but the volume has {} (truncated image?)",
+                src.len()
+            ));
+        }
+        let unread = sb.incompat & INCOMPAT_UNREAD;
+        if unread != 0 {
+            let mut names = Vec::new();
+            feature_names(unread, INCOMPAT_NAMES, &mut names);
+            issues.push(format!(
+                "features peel does not decode: {} (names or content may be unreadable)",
+                names.join(" ")
+            ));
+        }
+        let groups = Self::read_groups(src.as_ref(), &sb, groups_n)?;
+        let mut meta_by_group: HashMap<u64, Vec<(u64, u64)>> = HashMap::new();
+        let itable_blocks = (sb.inodes_per_group * sb.inode_size).div_ceil(sb.block_size);
+        for (i, g) in groups.iter().enumerate() {
+            for (start, len) in [
+                (g.block_bitmap, 1),
+                (g.inode_bitmap, 1),
+                (g.inode_table, itable_blocks),
+            ] {
+                if start < sb.first_data_block || start >= sb.blocks_count {
+                    issues.push(format!(
+                        "group {i}: metadata block {start} lies outside the file system"
+                    ));
+                    continue;
+                }
+                let host = (start - sb.first_data_block) / sb.blocks_per_group;
+                meta_by_group.entry(host).or_default().push((start, len));
+            }
+        }
+        Ok(Ext {
+            src,
+            sb,
+            kind,
+            groups,
+            meta_by_group,
+            issues,
+            cache: Mutex::new(Cache::default()),
+        })
+    }
+
+    fn read_groups(src: &dyn Source, sb: &Super, n: u64) -> Result<Vec<Group>, FsError> {
+        let bs = sb.block_size;
+        let dpb = sb.descs_per_block();
+        let wide = sb.desc_size >= 64;
+        let meta_bg = sb.incompat & INCOMPAT_META_BG != 0;
+        let mut groups = Vec::with_capacity(n as usize);
+        let mut buf = vec![0u8; bs as usize];
+        for i in 0..sb.gdt_blocks() {
+            let blk = if meta_bg && i >= sb.first_meta_bg {
+                let g = i * dpb;
+                sb.group_first_block(g) + u64::from(sb.has_super(g))
+            } else {
+                sb.first_data_block + 1 + i
+            };
+            read_exact_at(src, &mut buf, blk * bs, "ext group descriptor table")
+                .map_err(|e| bad(format!("group descriptor block {blk} unreadable: {e}")))?;
+            for d in buf.chunks_exact(sb.desc_size as usize) {
+                if groups.len() as u64 >= n {
+                    break;
+                }
+                groups.push(parse_group(d, wide));
+            }
+        }
+        Ok(groups)
+    }
+
+    fn bs(&self) -> u64 {
+        self.sb.block_size
+    }
+
+    fn group(&self, g: u64) -> Option<&Group> {
+        self.groups.get(usize::try_from(g).ok()?)
+    }
+
+    fn read_block(&self, blk: u64) -> Result<Vec<u8>, String> {
+        if blk >= self.sb.blocks_count {
+            return Err(format!(
+                "block {blk} is outside the file system ({} blocks)",
+                self.sb.blocks_count
+            ));
+        }
+        let mut buf = vec![0u8; self.bs() as usize];
+        read_exact_at(self.src.as_ref(), &mut buf, blk * self.bs(), "ext block")
+            .map_err(|e| format!("block {blk} unreadable: {e}"))?;
+        Ok(buf)
+    }
+
+    /// The bitmap block of group `g` (`inode`: the inode bitmap), as stored or, for
+    /// uninitialised groups, as the kernel would compute it.
+    fn bitmap(&self, inode: bool, g: u64) -> Option<Arc<Vec<u8>>> {
+        if let Ok(c) = self.cache.lock()
+            && let Some(b) = c.bitmaps.get(&(inode, g))
+        {
+            return Some(b.clone());
+        }
+        let grp = self.group(g)?;
+        let csum = self.sb.csum_bg();
+        let map = if inode {
+            if csum && grp.flags & BG_INODE_UNINIT != 0 {
+                vec![0u8; self.bs() as usize]
+            } else {
+                self.read_block(grp.inode_bitmap).ok()?
+            }
+        } else if csum && grp.flags & BG_BLOCK_UNINIT != 0 {
+            self.uninit_block_bitmap(g)
+        } else {
+            self.read_block(grp.block_bitmap).ok()?
+        };
+        let map = Arc::new(map);
+        if let Ok(mut c) = self.cache.lock() {
+            if c.bitmaps.len() >= BITMAP_CACHE {
+                c.bitmaps.clear();
+            }
+            c.bitmaps.insert((inode, g), map.clone());
+        }
+        Some(map)
+    }
+
+    /// Block bitmap of a BLOCK_UNINIT group: the superblock copy and descriptor blocks, any
+    /// bitmaps and inode tables placed in this group (flex_bg puts other groups' there), and
+    /// the blocks past the end of the file system are in use; the rest is free.
+    fn uninit_block_bitmap(&self, g: u64) -> Vec<u8> {
+        let mut map = vec![0u8; self.bs() as usize];
+        let first = self.sb.group_first_block(g);
+        let ratio = self.sb.cluster_ratio;
+        let cpg = self.sb.clusters_per_group;
+        let mut mark = |blk: u64| {
+            if blk < first {
+                return;
+            }
+            let bit = (blk - first) / ratio;
+            if bit < cpg
+                && let Some(b) = map.get_mut((bit / 8) as usize)
+            {
+                *b |= 1 << (bit % 8);
+            }
+        };
+        for b in first..first + self.sb.group_head_blocks(g) {
+            mark(b);
+        }
+        if let Some(ranges) = self.meta_by_group.get(&g) {
+            for &(s, l) in ranges {
+                for b in s..s.saturating_add(l).min(first + self.sb.blocks_per_group) {
+                    mark(b);
+                }
+            }
+        }
+        let end = first + self.sb.blocks_per_group;
+        for b in self.sb.blocks_count.max(first)..end {
+            mark(b);
+        }
+        map
+    }
+
+    /// Allocation state of inode `ino` (`None`: the bitmap cannot be read).
+    fn inode_allocated(&self, ino: u64) -> Option<bool> {
+        if ino == 0 || ino > u64::from(self.sb.inodes_count) {
+            return None;
+        }
+        let g = (ino - 1) / self.sb.inodes_per_group;
+        let i = (ino - 1) % self.sb.inodes_per_group;
+        let map = self.bitmap(true, g)?;
+        let b = map.get((i / 8) as usize)?;
+        Some(b & (1 << (i % 8)) != 0)
+    }
+
+    /// Allocation state of block `blk` (`None`: unknown).
+    fn block_allocated(&self, blk: u64) -> Option<bool> {
+        if blk < self.sb.first_data_block || blk >= self.sb.blocks_count {
+            return None;
+        }
+        let rel = blk - self.sb.first_data_block;
+        let g = rel / self.sb.blocks_per_group;
+        let bit = (rel % self.sb.blocks_per_group) / self.sb.cluster_ratio;
+        let map = self.bitmap(false, g)?;
+        let b = map.get((bit / 8) as usize)?;
+        Some(b & (1 << (bit % 8)) != 0)
+    }
+
+    fn inode_location(&self, ino: u64) -> Result<u64, String> {
+        if ino == 0 || ino > u64::from(self.sb.inodes_count) {
+            return Err(format!(
+                "inode {ino} is outside the file system (1..={})",
+                self.sb.inodes_count
+            ));
+        }
+        let g = (ino - 1) / self.sb.inodes_per_group;
+        let i = (ino - 1) % self.sb.inodes_per_group;
+        let grp = self
+            .group(g)
+            .ok_or_else(|| format!("inode {ino}: group {g} has no descriptor"))?;
+        let table = grp.inode_table;
+        let itable_blocks = (self.sb.inodes_per_group * self.sb.inode_size).div_ceil(self.bs());
+        if table < self.sb.first_data_block
+            || table.saturating_add(itable_blocks) > self.sb.blocks_count
+        {
+            return Err(format!(
+                "inode {ino}: inode table of group {g} at block {table} lies outside the file system"
+            ));
+        }
+        Ok(table * self.bs() + i * self.sb.inode_size)
+    }
+
+    fn read_inode(&self, ino: u64) -> Result<Inode, String> {
+        let off = self.inode_location(ino)?;
+        let mut buf = vec![0u8; self.sb.inode_size as usize];
+        read_exact_at(self.src.as_ref(), &mut buf, off, "ext inode")
+            .map_err(|e| format!("inode {ino} unreadable: {e}"))?;
+        Ok(Inode::parse(&buf, &self.sb))
+    }
+
+    /// Blocks of content the recorded size needs.
+    fn size_blocks(&self, size: u64) -> u64 {
+        size.div_ceil(self.bs())
+    }
+
+    /// The content mapping of an inode, limited to the first `max_blocks` logical blocks.
+    fn mapping(&self, ino: &Inode, max_blocks: u64) -> Result<(MapKind, Vec<Run>), String> {
+        if ino.flags & FL_EXTENTS != 0 {
+            let mut st = ExtentWalk {
+                runs: Vec::new(),
+                seen: HashSet::new(),
+                max_blocks,
+            };
+            self.extent_node(&ino.block, None, None, &mut st)?;
+            let runs = finish_runs(st.runs)?;
+            Ok((MapKind::Extents, runs))
+        } else {
+            Ok((MapKind::BlockMap, self.block_map(ino, max_blocks)?))
+        }
+    }
+
+    fn extent_node(
+        &self,
+        node: &[u8],
+        at_block: Option<u64>,
+        want_depth: Option<u16>,
+        st: &mut ExtentWalk,
+    ) -> Result<(), String> {
+        let where_ = match at_block {
+            Some(b) => format!("extent node at block {b}"),
+            None => "extent tree root in the inode".to_string(),
+        };
+        if le16(node, 0) != EXTENT_MAGIC {
+            return Err(format!(
+                "{where_}: no extent header (magic {:#06x}; overwritten?)",
+                le16(node, 0)
+            ));
+        }
+        let entries = usize::from(le16(node, 2));
+        let max = usize::from(le16(node, 4));
+        let depth = le16(node, 6);
+        let capacity = (node.len() - 12) / 12;
+        if entries > max || max > capacity {
+            return Err(format!(
+                "{where_}: {entries} entries, room for {max} (node holds {capacity})"
+            ));
+        }
+        if depth > MAX_EXTENT_DEPTH {
+            return Err(format!(
+                "{where_}: depth {depth} (more than {MAX_EXTENT_DEPTH})"
+            ));
+        }
+        if let Some(w) = want_depth
+            && depth != w
+        {
+            return Err(format!("{where_}: depth {depth} where {w} was expected"));
+        }
+        let blocks = self.sb.blocks_count;
+        for i in 0..entries {
+            let e = node.get(12 + i * 12..24 + i * 12).unwrap_or_default();
+            let logical = u64::from(le32(e, 0));
+            if depth == 0 {
+                let raw_len = u64::from(le16(e, 4));
+                let (len, uninit) = if raw_len > 32768 {
+                    (raw_len - 32768, true)
+                } else {
+                    (raw_len, false)
+                };
+                let start = (u64::from(le16(e, 6)) << 32) | u64::from(le32(e, 8));
+                if len == 0 {
+                    continue;
+                }
+                if start <= self.sb.first_data_block || start.saturating_add(len) > blocks {
+                    return Err(format!(
+                        "{where_}: extent {i} maps blocks {start}..{} outside the file system ({blocks} blocks)",
+                        start.saturating_add(len)
+                    ));
+                }
+                if logical >= st.max_blocks {
+                    continue;
+                }
+                let len = len.min(st.max_blocks - logical);
+                if st.runs.len() >= MAX_RUNS {
+                    return Err(format!("more than {MAX_RUNS} extents"));
+                }
+                st.runs.push(Run {
+                    logical,
+                    len,
+                    phys: (!uninit).then_some(start),
+                });
+            } else {
+                let child = (u64::from(le16(e, 8)) << 32) | u64::from(le32(e, 4));
+                if child <= self.sb.first_data_block || child >= blocks {
+                    return Err(format!(
+                        "{where_}: index {i} points to block {child}, outside the file system ({blocks} blocks)"
+                    ));
+                }
+                if logical >= st.max_blocks {
+                    continue;
+                }
+                if !st.seen.insert(child) {
+                    return Err(format!(
+                        "extent tree loops: node block {child} is referenced twice"
+                    ));
+                }
+                let buf = self.read_block(child)?;
+                self.extent_node(&buf, Some(child), Some(depth - 1), st)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Classic block map: 12 direct pointers, then single, double and triple indirect.
+    fn block_map(&self, ino: &Inode, max_blocks: u64) -> Result<Vec<Run>, String> {
+        let ppb = self.bs() / 4;
+        let mut st = MapWalk {
+            runs: Vec::new(),
+            max_blocks,
+            budget: self.sb.blocks_count,
+        };
+        for i in 0..12u64 {
+            let p = u64::from(le32(&ino.block, (i * 4) as usize));
+            self.map_pointer(p, 0, i, &mut st)?;
+        }
+        let mut start = 12u64;
+        let mut span = ppb;
+        for level in 1..=3u32 {
+            let p = u64::from(le32(&ino.block, (44 + level * 4) as usize));
+            self.map_pointer(p, level, start, &mut st)?;
+            start = start.saturating_add(span);
+            span = span.saturating_mul(ppb);
+        }
+        finish_runs(st.runs)
+    }
+
+    /// Maps pointer `p` at indirection `level` covering logical blocks from `logical`.
+    fn map_pointer(
+        &self,
+        p: u64,
+        level: u32,
+        logical: u64,
+        st: &mut MapWalk,
+    ) -> Result<(), String> {
+        if p == 0 || logical >= st.max_blocks {
+            return Ok(());
+        }
+        if p < self.sb.first_data_block || p >= self.sb.blocks_count {
+            return Err(format!(
+                "block pointer {p} (logical block {logical}) is outside the file system ({} blocks)",
+                self.sb.blocks_count
+            ));
+        }
+        if st.budget == 0 {
+            return Err(format!(
+                "block map addresses more blocks than the file system has ({})",
+                self.sb.blocks_count
+            ));
+        }
+        st.budget -= 1;
+        if level == 0 {
+            match st.runs.last_mut() {
+                Some(r) if r.logical + r.len == logical && r.phys.map(|s| s + r.len) == Some(p) => {
+                    r.len += 1
+                }
+                _ => {
+                    if st.runs.len() >= MAX_RUNS {
+                        return Err(format!("more than {MAX_RUNS} fragments"));
+                    }
+                    st.runs.push(Run {
+                        logical,
+                        len: 1,
+                        phys: Some(p),
+                    });
+                }
+            }
+            return Ok(());
+        }
+        let buf = self.read_block(p)?;
+        let ppb = self.bs() / 4;
+        let child_span = ppb.saturating_pow(level - 1);
+        for i in 0..ppb {
+            let c = u64::from(le32(&buf, (i * 4) as usize));
+            let l = logical.saturating_add(i.saturating_mul(child_span));
+            if l >= st.max_blocks {
+                break;
+            }
+            self.map_pointer(c, level - 1, l, st)?;
+        }
+        Ok(())
+    }
+
+    /// The first block of `runs` that the bitmaps mark as in use (or cannot tell).
+    fn first_used_block(&self, runs: &[Run]) -> Option<u64> {
+        for r in runs {
+            let Some(p) = r.phys else { continue };
+            for b in p..p + r.len {
+                if self.block_allocated(b) != Some(false) {
+                    return Some(b);
+                }
+            }
+        }
+        None
+    }
+
+    fn blocks_free(&self, runs: &[Run]) -> bool {
+        self.first_used_block(runs).is_none()
+    }
+
+    /// Bytes of an inline-data inode: `i_block`, then the `system.data` attribute.
+    fn inline_bytes(&self, ino: &Inode) -> (Vec<u8>, Option<String>) {
+        let size = ino.size;
+        let head = ino.block.get(..size.min(60) as usize).unwrap_or_default();
+        let mut v = head.to_vec();
+        let mut warning = None;
+        if size > 60 {
+            match ino.inline_xattr() {
+                Some(x) => {
+                    let need = (size - 60) as usize;
+                    v.extend_from_slice(x.get(..need.min(x.len())).unwrap_or_default());
+                    if x.len() < need {
+                        warning = Some(format!("inline data has {} of {size} bytes", v.len()));
+                    }
+                }
+                None => {
+                    warning = Some(format!(
+                        "inline data continues in a system.data attribute that is missing: {} of {size} bytes",
+                        v.len()
+                    ))
+                }
+            }
+        }
+        (v, warning)
+    }
+
+    /// The target of a symbolic link; for an unallocated inode stored in blocks, only while
+    /// none of those blocks belongs to another file.
+    fn symlink_target(&self, ino: &Inode, allocated: Option<bool>) -> Option<String> {
+        if ino.file_type() != S_IFLNK || ino.size == 0 || ino.size > MAX_LINK {
+            return None;
+        }
+        let bytes = if ino.is_fast_symlink(self.bs()) {
+            ino.block.get(..ino.size as usize)?.to_vec()
+        } else if ino.flags & FL_INLINE_DATA != 0 {
+            self.inline_bytes(ino).0
+        } else {
+            let (_, runs) = self.mapping(ino, self.size_blocks(ino.size)).ok()?;
+            if allocated != Some(true) && !self.blocks_free(&runs) {
+                return None;
+            }
+            let mut r = RunReader {
+                src: self.src.clone(),
+                bs: self.bs(),
+                runs,
+                size: ino.size,
+                pos: 0,
+                idx: 0,
+            };
+            let mut v = Vec::new();
+            r.read_to_end(&mut v).ok()?;
+            v
+        };
+        Some(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// Reads a directory's records in order, deduplicated as TSK does (a deleted copy of a
+    /// record that is still live under the same name and inode is dropped).
+    fn read_dir(&self, ino: &Inode, in_deleted: bool, errs: &mut Vec<String>) -> Vec<Dirent> {
+        let ctx = DirBlockCtx {
+            filetype: self.sb.incompat & INCOMPAT_FILETYPE != 0,
+            max_inode: self.sb.inodes_count,
+            in_deleted,
+        };
+        let mut raw = Vec::new();
+        if ino.flags & FL_INLINE_DATA != 0 {
+            parse_dir_block(ino.block.get(4..).unwrap_or_default(), ctx, &mut raw);
+            if ino.size > 60
+                && let Some(x) = ino.inline_xattr()
+            {
+                parse_dir_block(x, ctx, &mut raw);
+            }
+        } else {
+            let size = ino.size.min(MAX_DIR_BYTES);
+            if ino.size > MAX_DIR_BYTES {
+                errs.push(format!(
+                    "directory of {} bytes: only the first {MAX_DIR_BYTES} read",
+                    ino.size
+                ));
+            }
+            match self.mapping(ino, self.size_blocks(size)) {
+                Err(e) => errs.push(e),
+                Ok((_, runs)) => {
+                    let indexed = ino.flags & FL_INDEX != 0;
+                    let csum = self.sb.ro_compat & RO_COMPAT_METADATA_CSUM != 0;
+                    for r in runs {
+                        let Some(phys) = r.phys else { continue };
+                        for k in 0..r.len {
+                            let blk = phys + k;
+                            if in_deleted && self.block_allocated(blk) != Some(false) {
+                                // Reused by another file: its records are not this directory's.
+                                continue;
+                            }
+                            let buf = match self.read_block(blk) {
+                                Ok(b) => b,
+                                Err(e) => {
+                                    errs.push(format!("directory {e}"));
+                                    continue;
+                                }
+                            };
+                            let logical = r.logical + k;
+                            // The index blocks of an htree hold no names (only `.` and `..` in
+                            // the root, which are not listed).
+                            if indexed
+                                && ((logical == 0 && is_dx_root(&buf))
+                                    || (logical > 0 && is_dx_node(&buf, csum)))
+                            {
+                                continue;
+                            }
+                            parse_dir_block(&buf, ctx, &mut raw);
+                        }
+                    }
+                }
+            }
+        }
+        dedupe(raw)
+    }
+
+    /// Builds the entry for a directory record (or an orphan inode when `d` is `None`).
+    fn make_entry(
+        &self,
+        parent: &str,
+        d: &Dirent,
+        meta: Option<&Inode>,
+        allocated: Option<bool>,
+    ) -> Entry {
+        let (name, name_raw) = match String::from_utf8(d.name.clone()) {
+            Ok(s) => (s, None),
+            Err(_) => (
+                String::from_utf8_lossy(&d.name).into_owned(),
+                Some(d.name.clone()),
+            ),
+        };
+        let name_kind = match d.ftype {
+            1 => Some(EntryKind::File),
+            2 => Some(EntryKind::Dir),
+            3..=6 => Some(EntryKind::Other),
+            7 => Some(EntryKind::Symlink),
+            _ => None,
+        };
+        let kind = name_kind
+            .or_else(|| meta.map(Inode::kind))
+            .unwrap_or(EntryKind::File);
+        let mut attributes = meta.map(Inode::attributes).unwrap_or_default();
+        if d.deleted && allocated == Some(true) {
+            attributes.push("realloc");
+        }
+        if allocated == Some(true) && meta.is_some_and(|m| m.links == 0) {
+            // In use but without a name: open when the file system was last written.
+            attributes.push("unlinked");
+        }
+        let extra_times = match meta {
+            Some(m) if m.dtime != 0 && allocated == Some(false) => vec![TimeSet {
+                source: "dtime",
+                times: Times {
+                    changed: ext_time(m.dtime, None),
+                    ..Times::default()
+                },
+            }],
+            _ => Vec::new(),
+        };
+        Entry {
+            addr: Some(u64::from(d.inode)),
+            path: join(parent, &name),
+            name,
+            name_raw,
+            short_name: None,
+            kind,
+            size: meta.map(|m| m.size).unwrap_or(0),
+            deleted: d.deleted,
+            attributes,
+            times: meta.map(Inode::times).unwrap_or_default(),
+            extra_times,
+            owner: meta
+                .map(|m| Owner {
+                    mode: Some(u32::from(m.mode)),
+                    uid: Some(m.uid),
+                    gid: Some(m.gid),
+                })
+                .unwrap_or_default(),
+            tsk_addr: None,
+            link_target: meta.and_then(|m| self.symlink_target(m, allocated)),
+            handle: if d.inode == 0 {
+                Handle::None
+            } else {
+                Handle::Ext {
+                    inode: u64::from(d.inode),
+                }
+            },
+        }
+    }
+
+    fn walk_dir(&self, dir_ino: u64, dir: &Inode, path: &str, depth: usize, w: &mut Walk) {
+        let dir_allocated = self.inode_allocated(dir_ino);
+        let in_deleted = dir_allocated == Some(false);
+        let mut errs = Vec::new();
+        let records = self.read_dir(dir, in_deleted, &mut errs);
+        for e in errs {
+            (w.out)(WalkItem::Error {
+                path: path.to_string(),
+                addr: Some(dir_ino),
+                message: e,
+            });
+        }
+        for d in records {
+            if d.name == b"." || d.name == b".." {
+                continue;
+            }
+            let ino = u64::from(d.inode);
+            let (meta, allocated) = if ino != 0 {
+                match self.read_inode(ino) {
+                    Ok(m) => (Some(m), self.inode_allocated(ino)),
+                    Err(e) => {
+                        if !d.deleted {
+                            (w.out)(WalkItem::Error {
+                                path: join(path, &String::from_utf8_lossy(&d.name)),
+                                addr: Some(ino),
+                                message: e,
+                            });
+                        }
+                        (None, None)
+                    }
+                }
+            } else {
+                (None, None)
+            };
+            if allocated == Some(false) {
+                w.named.insert(ino);
+            }
+            let e = self.make_entry(path, &d, meta.as_ref(), allocated);
+            let descend = match &meta {
+                Some(m) => {
+                    m.is_dir()
+                        && matches!(d.ftype, 0 | 2)
+                        && (!d.deleted || allocated == Some(false))
+                }
+                None => false,
+            };
+            if descend && let Some(m) = meta {
+                let child = e.path.clone();
+                let deleted = e.deleted;
+                (w.out)(WalkItem::Entry(e));
+                self.descend(ino, &m, &child, deleted, depth, w);
+            } else {
+                (w.out)(WalkItem::Entry(e));
+            }
+        }
+    }
+
+    fn descend(&self, ino: u64, m: &Inode, path: &str, deleted: bool, depth: usize, w: &mut Walk) {
+        if depth >= MAX_DEPTH {
+            (w.out)(WalkItem::Error {
+                path: path.to_string(),
+                addr: Some(ino),
+                message: format!("directory nesting deeper than {MAX_DEPTH}; not descended"),
+            });
+            return;
+        }
+        if !w.dirs.insert(ino) {
+            if !deleted {
+                (w.out)(WalkItem::Error {
+                    path: path.to_string(),
+                    addr: Some(ino),
+                    message: format!(
+                        "directory loop: inode {ino} was already walked under another name; not descended again"
+                    ),
+                });
+            }
+            return;
+        }
+        self.walk_dir(ino, m, path, depth + 1, w);
+    }
+
+    /// Unallocated inodes that were used (ctime set) and that no name points to, in inode
+    /// order. Groups whose inode table was never initialised, and the never-used tail of a
+    /// table (`bg_itable_unused`), are skipped.
+    fn orphan_candidates(&self, named: &HashSet<u64>) -> Vec<(u64, Inode)> {
+        let mut out = Vec::new();
+        let ipg = self.sb.inodes_per_group;
+        let isz = self.sb.inode_size;
+        let per_block = self.bs() / isz;
+        let csum = self.sb.csum_bg();
+        for (g, grp) in self.groups.iter().enumerate() {
+            let g = g as u64;
+            if csum && grp.flags & BG_INODE_UNINIT != 0 {
+                continue;
+            }
+            let used = if csum {
+                ipg.saturating_sub(grp.itable_unused)
+            } else {
+                ipg
+            };
+            let Some(map) = self.bitmap(true, g) else {
+                continue;
+            };
+            let mut block_cache: Option<(u64, Vec<u8>)> = None;
+            for i in 0..used {
+                let ino = g * ipg + i + 1;
+                if ino > u64::from(self.sb.inodes_count) {
+                    break;
+                }
+                let set = map
+                    .get((i / 8) as usize)
+                    .is_some_and(|b| b & (1 << (i % 8)) != 0);
+                if set || named.contains(&ino) {
+                    continue;
+                }
+                let blk = grp.inode_table.saturating_add(i / per_block);
+                if block_cache.as_ref().map(|c| c.0) != Some(blk) {
+                    block_cache = self.read_block(blk).ok().map(|b| (blk, b));
+                }
+                let Some((_, buf)) = &block_cache else {
+                    continue;
+                };
+                let at = ((i % per_block) * isz) as usize;
+                let Some(raw) = buf.get(at..at + isz as usize) else {
+                    continue;
+                };
+                let m = Inode::parse(raw, &self.sb);
+                if m.ctime_raw != 0 {
+                    out.push((ino, m));
+                }
+            }
+        }
+        out
+    }
+
+    /// Lists `$OrphanFiles` as TSK does: each orphan inode as `OrphanFile-N`, orphan
+    /// directories with what they still hold; an orphan found inside another orphan
+    /// directory is listed there only.
+    fn walk_orphans(&self, w: &mut Walk) {
+        let orphans = self.orphan_candidates(&w.named);
+        let dir_addr = u64::from(self.sb.inodes_count) + 1;
+        (w.out)(WalkItem::Entry(Entry {
+            addr: Some(dir_addr),
+            path: "$OrphanFiles".into(),
+            name: "$OrphanFiles".into(),
+            name_raw: None,
+            short_name: None,
+            kind: EntryKind::Dir,
+            size: 0,
+            deleted: false,
+            attributes: vec!["virtual"],
+            times: Times::default(),
+            extra_times: Vec::new(),
+            owner: Owner {
+                mode: Some(0),
+                uid: Some(0),
+                gid: Some(0),
+            },
+            tsk_addr: None,
+            link_target: None,
+            handle: Handle::None,
+        }));
+        // Which orphans are reachable from another orphan directory.
+        let mut inside: HashSet<u64> = HashSet::new();
+        for (ino, m) in &orphans {
+            if m.is_dir() {
+                let mut seen = HashSet::new();
+                seen.insert(*ino);
+                self.collect_subtree(m, 0, &mut seen, &mut inside);
+            }
+        }
+        for (ino, m) in &orphans {
+            if !inside.contains(ino) {
+                self.emit_orphan(*ino, m, w);
+            }
+        }
+        // Orphan directories that only contain each other would otherwise not be listed.
+        for (ino, m) in &orphans {
+            if inside.contains(ino) && m.is_dir() && !w.dirs.contains(ino) {
+                self.emit_orphan(*ino, m, w);
+            }
+        }
+    }
+
+    fn emit_orphan(&self, ino: u64, m: &Inode, w: &mut Walk) {
+        let d = Dirent {
+            inode: u32::try_from(ino).unwrap_or(0),
+            name: format!("OrphanFile-{ino}").into_bytes(),
+            ftype: 0,
+            deleted: true,
+        };
+        let mut e = self.make_entry("$OrphanFiles", &d, Some(m), Some(false));
+        e.attributes.push("orphan");
+        let path = e.path.clone();
+        (w.out)(WalkItem::Entry(e));
+        if m.is_dir() {
+            self.descend(ino, m, &path, true, 0, w);
+        }
+    }
+
+    /// Inode numbers of the unallocated entries below directory `m` (bounded depth, each
+    /// directory once).
+    fn collect_subtree(
+        &self,
+        m: &Inode,
+        depth: usize,
+        seen: &mut HashSet<u64>,
+        out: &mut HashSet<u64>,
+    ) {
+        if depth >= MAX_DEPTH {
+            return;
+        }
+        let mut errs = Vec::new();
+        for d in self.read_dir(m, true, &mut errs) {
+            if d.name == b"." || d.name == b".." || d.inode == 0 {
+                continue;
+            }
+            let ino = u64::from(d.inode);
+            if self.inode_allocated(ino) != Some(false) {
+                continue;
+            }
+            out.insert(ino);
+            if let Ok(c) = self.read_inode(ino)
+                && c.is_dir()
+                && seen.insert(ino)
+            {
+                self.collect_subtree(&c, depth + 1, seen, out);
+            }
+        }
+    }
+
+    /// Allocation totals from the bitmaps: (allocated blocks, free blocks).
+    fn block_usage(&self) -> (u64, u64) {
+        let free: u64 = self.free_runs().iter().map(|(_, l)| l / self.bs()).sum();
+        let total = self.sb.blocks_count - self.sb.first_data_block;
+        (total.saturating_sub(free), free)
+    }
+
+    /// Free blocks as byte runs (offset, length), from the block bitmaps.
+    fn free_runs(&self) -> Vec<(u64, u64)> {
+        let bs = self.bs();
+        let ratio = self.sb.cluster_ratio;
+        let mut out: Vec<(u64, u64)> = Vec::new();
+        for g in 0..self.groups.len() as u64 {
+            let Some(map) = self.bitmap(false, g) else {
+                continue;
+            };
+            let first = self.sb.group_first_block(g);
+            for bit in 0..self.sb.clusters_per_group {
+                let blk = first + bit * ratio;
+                if blk >= self.sb.blocks_count {
+                    break;
+                }
+                let used = map
+                    .get((bit / 8) as usize)
+                    .is_none_or(|b| b & (1 << (bit % 8)) != 0);
+                if used {
+                    continue;
+                }
+                let n = ratio.min(self.sb.blocks_count - blk);
+                let (off, len) = (blk * bs, n * bs);
+                match out.last_mut() {
+                    Some((o, l)) if *o + *l == off => *l += len,
+                    _ => out.push((off, len)),
+                }
+            }
+        }
+        out
+    }
+}
+
+struct ExtentWalk {
+    runs: Vec<Run>,
+    seen: HashSet<u64>,
+    max_blocks: u64,
+}
+
+struct MapWalk {
+    runs: Vec<Run>,
+    max_blocks: u64,
+    budget: u64,
+}
+
+/// Sorts runs by logical block and rejects overlaps.
+fn finish_runs(mut runs: Vec<Run>) -> Result<Vec<Run>, String> {
+    runs.sort_by_key(|r| r.logical);
+    for pair in runs.windows(2) {
+        if let [a, b] = pair
+            && a.logical + a.len > b.logical
+        {
+            return Err(format!(
+                "extents overlap at logical block {} (corrupt mapping)",
+                b.logical
+            ));
+        }
+    }
+    Ok(runs)
+}
+
+/// Drops records that repeat an earlier (inode, name) pair; a live record replaces a deleted
+/// copy of itself, as `tsk_fs_dir_add` does.
+fn dedupe(raw: Vec<Dirent>) -> Vec<Dirent> {
+    let mut out: Vec<Dirent> = Vec::with_capacity(raw.len());
+    let mut at: HashMap<(u32, Vec<u8>), usize> = HashMap::new();
+    for d in raw {
+        let key = (d.inode, d.name.clone());
+        match at.get(&key) {
+            Some(&i) => {
+                if let Some(prev) = out.get_mut(i)
+                    && prev.deleted
+                    && !d.deleted
+                {
+                    *prev = d;
+                }
+            }
+            None => {
+                at.insert(key, out.len());
+                out.push(d);
+            }
+        }
+    }
+    out
+}
+
+fn fmt_time(t: i64) -> String {
+    if t == 0 {
+        return String::new();
+    }
+    Timestamp::from_unix(t, 0).to_string()
+}
+
+fn fmt_uuid(u: &[u8; 16]) -> String {
+    let h: String = u.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        h.get(0..8).unwrap_or_default(),
+        h.get(8..12).unwrap_or_default(),
+        h.get(12..16).unwrap_or_default(),
+        h.get(16..20).unwrap_or_default(),
+        h.get(20..32).unwrap_or_default()
+    )
+}
+
+impl FileSystem for Ext {
+    fn kind(&self) -> &'static str {
+        self.kind.name()
+    }
+
+    fn info(&self) -> Vec<(String, String)> {
+        let sb = &self.sb;
+        let (alloc, free) = self.block_usage();
+        let bs = self.bs();
+        let state = match sb.state {
+            1 => "clean".to_string(),
+            s if s & 2 != 0 => "errors detected".to_string(),
+            0 => "not clean (mounted or not unmounted cleanly)".to_string(),
+            s => format!("{s:#x}"),
+        };
+        let os = match sb.creator_os {
+            0 => "Linux".to_string(),
+            1 => "Hurd".to_string(),
+            2 => "Masix".to_string(),
+            3 => "FreeBSD".to_string(),
+            4 => "Lites".to_string(),
+            n => n.to_string(),
+        };
+        let mut v = vec![
+            ("type".to_string(), self.kind.name().to_uppercase()),
+            (
+                "label".into(),
+                String::from_utf8_lossy(&sb.label).into_owned(),
+            ),
+            ("uuid".into(), fmt_uuid(&sb.uuid)),
+            ("revision".into(), sb.rev_level.to_string()),
+            ("creator_os".into(), os),
+            ("state".into(), state),
+            ("features".into(), sb.features()),
+            ("block_size".into(), bs.to_string()),
+            ("cluster_size".into(), (bs * sb.cluster_ratio).to_string()),
+            ("blocks".into(), sb.blocks_count.to_string()),
+            ("free_blocks".into(), sb.free_blocks.to_string()),
+            ("reserved_blocks".into(), sb.r_blocks_count.to_string()),
+            ("first_data_block".into(), sb.first_data_block.to_string()),
+            ("inodes".into(), sb.inodes_count.to_string()),
+            ("free_inodes".into(), sb.free_inodes.to_string()),
+            ("first_inode".into(), sb.first_ino.to_string()),
+            ("inode_size".into(), sb.inode_size.to_string()),
+            ("groups".into(), self.groups.len().to_string()),
+            ("blocks_per_group".into(), sb.blocks_per_group.to_string()),
+            ("inodes_per_group".into(), sb.inodes_per_group.to_string()),
+            ("group_descriptor_size".into(), sb.desc_size.to_string()),
+        ];
+        if sb.incompat & INCOMPAT_FLEX_BG != 0 && sb.log_groups_per_flex < 32 {
+            v.push((
+                "groups_per_flex".into(),
+                (1u64 << sb.log_groups_per_flex).to_string(),
+            ));
+        }
+        if sb.compat & COMPAT_HAS_JOURNAL != 0 {
+            v.push(("journal_inode".into(), sb.journal_inum.to_string()));
+        }
+        v.extend([
+            (
+                "last_mounted_on".to_string(),
+                String::from_utf8_lossy(&sb.last_mounted).into_owned(),
+            ),
+            ("created".into(), fmt_time(sb.mkfs_time)),
+            ("last_mount_time".into(), fmt_time(sb.mtime)),
+            ("last_write_time".into(), fmt_time(sb.wtime)),
+            ("last_check_time".into(), fmt_time(sb.lastcheck)),
+            ("mount_count".into(), sb.mnt_count.to_string()),
+            ("allocated_blocks".into(), alloc.to_string()),
+            ("unallocated_blocks".into(), free.to_string()),
+            ("allocated_bytes".into(), (alloc * bs).to_string()),
+            ("unallocated_bytes".into(), (free * bs).to_string()),
+        ]);
+        let group_free: u64 = self.groups.iter().map(|g| g.free_blocks).sum();
+        let group_free_inodes: u64 = self.groups.iter().map(|g| g.free_inodes).sum();
+        if group_free * sb.cluster_ratio != sb.free_blocks {
+            v.push((
+                "issue".into(),
+                format!(
+                    "superblock counts {} free blocks, the group descriptors {}",
+                    sb.free_blocks,
+                    group_free * sb.cluster_ratio
+                ),
+            ));
+        }
+        if group_free_inodes != u64::from(sb.free_inodes) {
+            v.push((
+                "issue".into(),
+                format!(
+                    "superblock counts {} free inodes, the group descriptors {group_free_inodes}",
+                    sb.free_inodes
+                ),
+            ));
+        }
+        for i in &self.issues {
+            v.push(("issue".into(), i.clone()));
+        }
+        v
+    }
+
+    fn walk(&self, out: &mut dyn FnMut(WalkItem)) {
+        let mut w = Walk {
+            out,
+            dirs: HashSet::new(),
+            named: HashSet::new(),
+        };
+        w.dirs.insert(ROOT_INO);
+        match self.read_inode(ROOT_INO) {
+            Ok(root) if root.is_dir() => self.walk_dir(ROOT_INO, &root, "", 0, &mut w),
+            Ok(root) => (w.out)(WalkItem::Error {
+                path: String::new(),
+                addr: Some(ROOT_INO),
+                message: format!("root inode 2 is not a directory (mode {:#o})", root.mode),
+            }),
+            Err(e) => (w.out)(WalkItem::Error {
+                path: String::new(),
+                addr: Some(ROOT_INO),
+                message: format!("root directory: {e}"),
+            }),
+        }
+        self.walk_orphans(&mut w);
+    }
+
+    fn open(&self, e: &Entry) -> Result<Contents<'_>, FsError> {
+        let Handle::Ext { inode } = e.handle else {
+            return Err(FsError::Content(format!("{} has no content", e.path)));
+        };
+        let ino = self.read_inode(inode).map_err(FsError::Content)?;
+        match ino.kind() {
+            EntryKind::File | EntryKind::Symlink => {}
+            EntryKind::Dir => {
+                return Err(FsError::Content(format!("{} is a directory", e.path)));
+            }
+            EntryKind::Other => {
+                return Err(FsError::Content(format!(
+                    "{} is a device, FIFO or socket (mode {:#o}): no content",
+                    e.path, ino.mode
+                )));
+            }
+        }
+        let allocated = self.inode_allocated(inode);
+        if e.deleted && allocated != Some(false) {
+            return Err(FsError::Content(format!(
+                "inode {inode} has been allocated to another file since this name was deleted: content not recoverable"
+            )));
+        }
+        let unalloc = allocated == Some(false);
+        if unalloc && ino.size == 0 {
+            return Err(FsError::Content(format!(
+                "deleted inode {inode} records size 0 and no blocks (the kernel clears them on deletion): content not recoverable"
+            )));
+        }
+        if ino.is_fast_symlink(self.bs()) {
+            let t = ino
+                .block
+                .get(..ino.size as usize)
+                .unwrap_or_default()
+                .to_vec();
+            return Ok(Contents {
+                reader: Box::new(std::io::Cursor::new(t)),
+                source: "fast-symlink",
+                warning: None,
+            });
+        }
+        if ino.flags & FL_INLINE_DATA != 0 {
+            let (bytes, warning) = self.inline_bytes(&ino);
+            return Ok(Contents {
+                reader: Box::new(std::io::Cursor::new(bytes)),
+                source: if unalloc { "deleted-inline" } else { "inline" },
+                warning,
+            });
+        }
+        let (how, runs) = self
+            .mapping(&ino, self.size_blocks(ino.size))
+            .map_err(FsError::Content)?;
+        if unalloc {
+            if !runs.iter().any(|r| r.phys.is_some()) {
+                return Err(FsError::Content(format!(
+                    "deleted inode {inode} maps no blocks (its block map was cleared): content not recoverable"
+                )));
+            }
+            if let Some(b) = self.first_used_block(&runs) {
+                return Err(FsError::Content(format!(
+                    "block {b} of deleted inode {inode} is now allocated to another file: content not recoverable"
+                )));
+            }
+        }
+        let source = match (how, unalloc) {
+            (MapKind::Extents, false) => "extents",
+            (MapKind::Extents, true) => "deleted-extents",
+            (MapKind::BlockMap, false) => "block-map",
+            (MapKind::BlockMap, true) => "deleted-block-map",
+        };
+        Ok(Contents {
+            reader: Box::new(RunReader {
+                src: self.src.clone(),
+                bs: self.bs(),
+                runs,
+                size: ino.size,
+                pos: 0,
+                idx: 0,
+            }),
+            source,
+            warning: None,
+        })
+    }
+
+    /// Blocks marked free in the block bitmaps, merged into runs (slack at the ends of files
+    /// is not included).
+    fn unallocated(&self) -> Option<Vec<(u64, u64)>> {
+        let len = self.src.len();
+        let mut v = self.free_runs();
+        v.retain(|&(o, _)| o < len);
+        if let Some(last) = v.last_mut() {
+            last.1 = last.1.min(len - last.0);
+        }
+        Some(v)
+    }
+}
