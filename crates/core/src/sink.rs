@@ -240,7 +240,7 @@ pub fn bodyfile_mode(r: &FileRecord) -> String {
             Some(0o020000) => 'c',
             Some(0o060000) => 'b',
             Some(0o010000) => 'p',
-            Some(0o140000) => 'h',
+            Some(0o140000) => 's',
             _ => '-',
         },
     };
