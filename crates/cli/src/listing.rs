@@ -177,6 +177,8 @@ pub fn file_record(ev: &Evidence, part: &Part, e: &Entry) -> FileRecord {
             .iter()
             .map(|t| SourcedTimes {
                 source: t.source.to_string(),
+                tsk_addr: t.tsk_addr.clone(),
+                attr_size: t.attr_size,
                 times: t.times,
             })
             .collect(),

@@ -73,6 +73,12 @@ pub struct Times {
 pub struct SourcedTimes {
     /// Where the times come from.
     pub source: String,
+    /// TSK address of the attribute holding them (NTFS `64-48-3`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tsk_addr: Option<String>,
+    /// Size of that attribute (what TSK's bodyfile shows on its `$FILE_NAME` rows).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attr_size: Option<u64>,
     /// The times.
     #[serde(flatten)]
     pub times: Times,

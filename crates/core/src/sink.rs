@@ -231,6 +231,7 @@ pub fn bodyfile_mode(r: &FileRecord) -> String {
         EntryKind::File => 'r',
         EntryKind::Symlink => 'l',
         EntryKind::Other if r.attributes.iter().any(|a| a == "volume_label") => 'r',
+        EntryKind::Other if r.attributes.iter().any(|a| a == "index") => 'r',
         EntryKind::Other => '-',
     };
     let Some(mode) = r.mode else {
@@ -264,30 +265,44 @@ pub fn bodyfile_mode(r: &FileRecord) -> String {
 
 impl<W: Write> Sink for BodyfileSink<W> {
     /// `MD5|name|inode|mode|UID|GID|size|atime|mtime|ctime|crtime`, the name prefixed with `/`
-    /// and suffixed with ` (deleted)` for deleted entries, as `fls -r -m /` does.
+    /// and suffixed with ` (deleted)` for deleted entries, as `fls -r -m /` does; NTFS
+    /// `$FILE_NAME` times get a row of their own named `… ($FILE_NAME)`, as TSK writes them.
     fn file(&mut self, r: &FileRecord) -> Result<(), CoreError> {
-        let name = format!(
-            "/{}{}",
-            r.path.replace('|', "\\|"),
-            if r.deleted { " (deleted)" } else { "" }
-        );
+        let deleted = if r.deleted { " (deleted)" } else { "" };
+        let path = r.path.replace('|', "\\|");
+        let mode = bodyfile_mode(r);
+        let (uid, gid) = (r.uid.unwrap_or(0), r.gid.unwrap_or(0));
         writeln!(
             self.w,
-            "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}",
+            "{}|/{path}{deleted}|{}|{mode}|{uid}|{gid}|{}|{}|{}|{}|{}",
             r.hashes.md5.as_deref().unwrap_or("0"),
-            name,
             r.tsk_addr
                 .clone()
                 .unwrap_or_else(|| r.addr.unwrap_or(0).to_string()),
-            bodyfile_mode(r),
-            r.uid.unwrap_or(0),
-            r.gid.unwrap_or(0),
             r.size,
             epoch(r.times.accessed),
             epoch(r.times.modified),
             epoch(r.times.changed),
             epoch(r.times.created),
         )?;
+        for x in r.extra_times.iter().filter(|x| x.source == "$FILE_NAME") {
+            // The name row: NTFS names cannot hold ':', so a stream suffix is cut at the first.
+            let (dir, last) = path
+                .rsplit_once('/')
+                .map(|(d, l)| (format!("{d}/"), l))
+                .unwrap_or((String::new(), path.as_str()));
+            let base = last.split(':').next().unwrap_or(last);
+            writeln!(
+                self.w,
+                "0|/{dir}{base} ($FILE_NAME){deleted}|{}|{mode}|{uid}|{gid}|{}|{}|{}|{}|{}",
+                x.tsk_addr.as_deref().unwrap_or("0"),
+                x.attr_size.unwrap_or(0),
+                epoch(x.times.accessed),
+                epoch(x.times.modified),
+                epoch(x.times.changed),
+                epoch(x.times.created),
+            )?;
+        }
         Ok(())
     }
     fn error(&mut self, _rec: &ErrorRecord) -> Result<bool, CoreError> {

@@ -106,8 +106,10 @@ pub fn open_fs(vol: Arc<dyn Source>) -> Result<Box<dyn FileSystem>, FsOpenError>
             "volume too small for a file system ({n} bytes readable)"
         )));
     }
-    if head.get(3..11) == Some(b"NTFS    ") {
-        return Err(Unrecognised("NTFS file system (not supported yet)".into()));
+    if crate::ntfs::probe(head) {
+        return crate::ntfs::Ntfs::open(vol)
+            .map(|f| Box::new(f) as Box<dyn FileSystem>)
+            .map_err(|e| Failed(e.to_string()));
     }
     if head.get(3..11) == Some(b"EXFAT   ") {
         return Err(Unrecognised("exFAT file system (not supported yet)".into()));
