@@ -234,6 +234,12 @@ pub fn bodyfile_mode(r: &FileRecord) -> String {
         EntryKind::Other if r.attributes.iter().any(|a| a == "index") => 'r',
         EntryKind::Other => '-',
     };
+    // Entries found through metadata alone (deleted NTFS records) have no directory-entry type.
+    let t = if r.attributes.iter().any(|a| a == "unindexed") {
+        '-'
+    } else {
+        t
+    };
     let Some(mode) = r.mode else {
         let ro = r.attributes.iter().any(|a| a == "read_only");
         let rwx = if ro { "r-xr-xr-x" } else { "rwxrwxrwx" };

@@ -238,18 +238,14 @@ impl Evidence {
         let (want_vol, path, addr) = match target.parse::<Locator>() {
             Ok(loc) if target.contains(" / ") => {
                 let (p, a) = loc.file().ok_or("the locator names no file")?;
-                (
-                    loc.volume().map(|v| v.0),
-                    p.trim_start_matches('/').to_string(),
-                    a,
-                )
+                (loc.volume(), p.trim_start_matches('/').to_string(), a)
             }
             _ => (None, target.trim_start_matches('/').to_string(), None),
         };
         let mut found: Vec<(usize, Entry)> = Vec::new();
         for (i, part) in self.parts.iter().enumerate() {
-            if let (Some(w), Some(v)) = (want_vol, &part.volume)
-                && v.index != w
+            if let (Some((wi, wo)), Some(v)) = (want_vol, &part.volume)
+                && (v.index != wi || v.offset != wo)
             {
                 continue;
             }

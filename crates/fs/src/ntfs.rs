@@ -889,6 +889,12 @@ impl Ntfs {
             link_target: None,
             handle: Handle::None,
         };
+        let mut base = base;
+        if !rec.in_use {
+            // Deleted records are found through the MFT; their names are gone from the
+            // parent's index (TSK shows their name type as unknown).
+            base.attributes.push("unindexed");
+        }
         let mut out = Vec::new();
         if rec.is_dir {
             let mut e = base.clone();
