@@ -125,6 +125,26 @@ peel timeline --format bodyfile disk.E01 | mactime -b - -d -z UTC"
         #[arg(long, value_name = "N")]
         volume: Option<u32>,
     },
+    /// List the unallocated space of every file system (and unpartitioned space) as regions.
+    #[command(
+        after_help = "Regions are runs of free clusters/blocks, with locators and offsets \
+both in the volume and on the evidence. --raw writes their bytes, concatenated in order, to \
+stdout (as TSK's blkls does).\n\nExamples:\n  peel unalloc disk.E01\n  \
+peel unalloc --volume 2 --raw disk.E01 > vol2.unalloc"
+    )]
+    Unalloc {
+        /// Image file.
+        evidence: PathBuf,
+        /// Only the volume with this partition number.
+        #[arg(long, value_name = "N")]
+        volume: Option<u32>,
+        /// Write the regions' bytes to stdout instead of listing them.
+        #[arg(long)]
+        raw: bool,
+        /// Output format of the listing.
+        #[arg(long, value_enum)]
+        format: Option<ListFormat>,
+    },
     /// Write one file's bytes to stdout (deleted files too).
     #[command(
         after_help = "TARGET is a path inside the file system (searched on every volume) or a \

@@ -1252,3 +1252,73 @@ impl Ntfs {
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_lists_decode_with_holes_and_negative_offsets() {
+        // 0x21: 1-byte length, 2-byte offset: 0x10 clusters at LCN 0x1000;
+        // 0x01: sparse run of 8; 0x11: 4 clusters at offset -0x10 (0xF0) relative.
+        let b = [0x21, 0x10, 0x00, 0x10, 0x01, 0x08, 0x11, 0x04, 0xF0, 0x00];
+        let runs = decode_runs(&b, 0x2000).unwrap();
+        assert_eq!(
+            runs,
+            vec![(Some(0x1000), 0x10), (None, 8), (Some(0xFF0), 4)]
+        );
+        let err = decode_runs(&b, 0x1005).unwrap_err();
+        assert!(err.contains("points outside the volume"), "{err}");
+        assert!(decode_runs(&[0x91, 1, 2], 100).is_err(), "offset size 9");
+        assert!(decode_runs(&[0x21, 0x10], 100).is_err(), "truncated run");
+    }
+
+    #[test]
+    fn fixups_are_checked_and_applied() {
+        let mut r = vec![0u8; 1024];
+        r[4] = 0x30; // usa offset 48
+        r[6] = 3; // usn + 2 sectors
+        r[48] = 0xAB;
+        r[49] = 0xCD;
+        r[50] = 0x11;
+        r[51] = 0x22;
+        r[52] = 0x33;
+        r[53] = 0x44;
+        r[510] = 0xAB;
+        r[511] = 0xCD;
+        r[1022] = 0xAB;
+        r[1023] = 0xCD;
+        let mut ok = r.clone();
+        apply_fixups(&mut ok, 512).unwrap();
+        assert_eq!(&ok[510..512], &[0x11, 0x22]);
+        assert_eq!(&ok[1022..1024], &[0x33, 0x44]);
+        r[1023] = 0x00;
+        let err = apply_fixups(&mut r, 512).unwrap_err();
+        assert!(err.contains("fixup mismatch in sector 1"), "{err}");
+    }
+
+    #[test]
+    fn lznt1_literals_and_back_references() {
+        // "abc" then a phrase copying 6 bytes from 3 back: "abcabcabc".
+        let chunk = [0x05, 0xB0, 0x08, b'a', b'b', b'c', 0x03, 0x20];
+        assert_eq!(lznt1_decompress(&chunk, 4096).unwrap(), b"abcabcabc");
+        // An uncompressed chunk is copied as stored.
+        let raw = [0x02, 0x30, b'x', b'y', b'z'];
+        assert_eq!(lznt1_decompress(&raw, 4096).unwrap(), b"xyz");
+        // A reference before the start of the output is rejected.
+        let bad = [0x03, 0xB0, 0x01, 0x03, 0x20];
+        assert!(lznt1_decompress(&bad, 4096).is_err());
+    }
+
+    #[test]
+    fn filetimes_convert_and_zero_is_absent() {
+        assert_eq!(filetime(0), None);
+        // 2024-03-15T10:00:00.1234567Z
+        let v = (1_710_496_800u64 + 11_644_473_600) * 10_000_000 + 1_234_567;
+        assert_eq!(
+            filetime(v).unwrap().to_string(),
+            "2024-03-15T10:00:00.1234567Z"
+        );
+    }
+}

@@ -5,6 +5,7 @@ mod export;
 mod info;
 mod ls;
 mod timeline;
+mod unalloc;
 mod verify;
 
 use crate::args::Command;
@@ -40,6 +41,12 @@ pub fn run(cmd: Command, g: Globals) -> anyhow::Result<Outcome> {
             ls::run(&evidence, &opts, g)
         }
         Command::Cat { evidence, target } => cat::run(&evidence, &target, g),
+        Command::Unalloc {
+            evidence,
+            volume,
+            raw,
+            format,
+        } => unalloc::run(&evidence, volume, raw, format, g),
         Command::Timeline {
             evidence,
             format,
