@@ -1041,8 +1041,36 @@ impl FileSystem for Ntfs {
         // 1. Every base record that has a name, allocated or not.
         let mut nodes: BTreeMap<u64, Record> = BTreeMap::new();
         let mut nameless: Vec<Record> = Vec::new();
+        // Records are read 256 at a time: one large read instead of one per record.
+        const BATCH: u64 = 256;
+        let mut batch: Vec<u8> = Vec::new();
+        let mut batch_start = u64::MAX;
         for n in 0..self.record_count() {
-            let rec = match self.parse_record(n) {
+            if n / BATCH != batch_start {
+                batch_start = n / BATCH;
+                let first = batch_start * BATCH;
+                let count = BATCH.min(self.record_count() - first);
+                batch = vec![0u8; (count * self.record_size) as usize];
+                if read_runs_at(
+                    self.src.as_ref(),
+                    &self.mft_runs,
+                    first * self.record_size,
+                    &mut batch,
+                )
+                .is_err()
+                {
+                    batch.clear(); // fall back to reading records one by one
+                }
+            }
+            let within = ((n % BATCH) * self.record_size) as usize;
+            let parsed = match batch.get(within..within + self.record_size as usize) {
+                Some(b) => {
+                    let mut b = b.to_vec();
+                    parse_record_bytes(&mut b, n, self.bps as usize, self.total_clusters)
+                }
+                None => self.parse_record(n),
+            };
+            let rec = match parsed {
                 Ok(r) => r,
                 Err(e) if e == "unused record" || e == "no FILE signature" => continue,
                 Err(e) => {
