@@ -34,6 +34,8 @@
 #   SKIP_TSK_SERIAL=1          skip the serial fls+icat loop (the slowest row)
 #   HYPERFINE=auto|0|1         also run hyperfine on the peel commands (auto: if installed)
 #   REBUILD=1                  rebuild the image even if it exists
+#   WAIT_IDLE=120              before each timed run, wait up to this many seconds for the
+#                              machine to be idle (0: do not wait)
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -43,6 +45,7 @@ NFILES=${NFILES:-4000}
 SEED=${SEED:-20240501}
 IMG_MIB=${IMG_MIB:-1024}
 HYPERFINE=${HYPERFINE:-auto}
+WAIT_IDLE=${WAIT_IDLE:-120}
 SKIP_TSK_SERIAL=${SKIP_TSK_SERIAL:-0}
 REBUILD=${REBUILD:-0}
 NPROC=$(nproc)
@@ -291,15 +294,44 @@ SH
 # ---------------------------------------------------------------------------------------------
 # 4. Timing
 # ---------------------------------------------------------------------------------------------
-declare -a ROW_NAME ROW_SECS ROW_RSS ROW_BYTES ROW_CMD
-# measure LABEL OUTFILE BYTES CMD...: one warm-up run, then best wall time of $RUNS runs.
+# Other processes on the machine skew the figures (with 2 cores, one busy compiler halves
+# peel's parallel speed-up), so each timed run first waits up to $WAIT_IDLE seconds for the
+# machine to be idle, and the CPU that others used during the run is reported ("others").
+CLK_TCK=$(getconf CLK_TCK)
+busy_jiffies() { # busy CPU time of the whole machine so far, in clock ticks
+    local _cpu u n s _idle _iow irq sirq steal _rest
+    read -r _cpu u n s _idle _iow irq sirq steal _rest </proc/stat
+    echo $((u + n + s + irq + sirq + steal))
+}
+wait_idle() {
+    local waited=0 b0 b1
+    while :; do
+        b0=$(busy_jiffies)
+        sleep 1
+        b1=$(busy_jiffies)
+        # idle enough: less than a quarter of a core busy over the last second
+        [ $(((b1 - b0) * 4)) -lt "$CLK_TCK" ] && return 0
+        waited=$((waited + 1))
+        if [ "$waited" -ge "$WAIT_IDLE" ]; then
+            log "warning: machine still busy after ${WAIT_IDLE}s ($(((b1 - b0) * 100 / CLK_TCK))% of a core); measuring anyway"
+            return 0
+        fi
+    done
+}
+
+RESULTS=$OUT/results.tsv
+: >"$RESULTS"
+# measure LABEL OUTFILE BYTES CMD...: one warm-up run, then $RUNS timed runs; the fastest is
+# kept (its wall time, user+system CPU, max RSS and the CPU used meanwhile by other processes).
 measure() {
     local label=$1 outfile=$2 bytes=$3
     shift 3
-    local best="" rss=0 i t0 t1 secs r rc
+    local i t0 t1 b0 b1 rc secs cpu rss others best=""
     log "$label: $* (warm-up + $RUNS runs)"
     for ((i = 0; i <= RUNS; i++)); do
+        [ "$i" -gt 0 ] && [ "$WAIT_IDLE" -gt 0 ] && wait_idle
         rc=0
+        b0=$(busy_jiffies)
         t0=$EPOCHREALTIME
         if [ -n "$GNU_TIME" ]; then
             "$GNU_TIME" -v -o "$OUT/time.txt" "$@" >"$outfile" || rc=$?
@@ -307,20 +339,31 @@ measure() {
             "$@" >"$outfile" || rc=$?
         fi
         t1=$EPOCHREALTIME
+        b1=$(busy_jiffies)
         [ "$rc" = 0 ] || log "warning: $label exited with status $rc"
         [ "$i" = 0 ] && continue
-        secs=$(python3 -c "print(f'{$t1 - $t0:.3f}')")
-        printf '   run %d: %s s\n' "$i" "$secs" >&2
-        if [ -z "$best" ] || python3 -c "import sys; sys.exit(not $secs < $best)"; then
-            best=$secs
-        fi
-        if [ -n "$GNU_TIME" ]; then
-            r=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$OUT/time.txt")
-            [ "${r:-0}" -gt "$rss" ] && rss=$r
+        read -r secs cpu rss others < <(python3 - "$t0" "$t1" "$b0" "$b1" "$CLK_TCK" "$OUT/time.txt" "$GNU_TIME" <<'PY'
+import sys
+t0, t1, b0, b1, hz = (float(x) for x in sys.argv[1:6])
+wall = t1 - t0
+cpu, rss = -1.0, -1
+if sys.argv[7]:
+    for line in open(sys.argv[6]):
+        k, _, v = line.strip().rpartition(": ")
+        if k in ("User time (seconds)", "System time (seconds)"):
+            cpu = max(cpu, 0) + float(v)
+        elif k == "Maximum resident set size (kbytes)":
+            rss = int(v)
+others = max(0.0, (b1 - b0) / hz - max(cpu, 0)) / wall
+print(f"{wall:.3f} {cpu:.2f} {rss} {others:.2f}")
+PY
+        )
+        printf '   run %d: %s s (cpu %s s, others %s cores)\n' "$i" "$secs" "$cpu" "$others" >&2
+        if [ -z "$best" ] || python3 -c "import sys; sys.exit(not $secs < ${best%% *})"; then
+            best="$secs $cpu $rss $others"
         fi
     done
-    ROW_NAME+=("$label") ROW_SECS+=("$best") ROW_RSS+=("$rss") ROW_BYTES+=("$bytes")
-    ROW_CMD+=("$*")
+    printf '%s\t%s\t%s\n' "$label" "$bytes" "${best// /$'\t'}" >>"$RESULTS"
 }
 
 IMG_BYTES=$(stat -c %s "$IMG")
@@ -411,15 +454,18 @@ fi
 echo
 printf 'image: %s (%d MiB, FAT32, 4 KiB clusters); %d allocated files, %.1f MB of content; %d cores; best of %d warm runs\n' \
     "$IMG" $((IMG_BYTES / 1048576)) "$NALLOC" "$(python3 -c "print($CONTENT_BYTES / 1e6)")" "$NPROC" "$RUNS"
-printf '| %-28s | %8s | %8s | %12s |\n' "tool" "wall s" "MB/s" "max RSS MiB"
-printf '|%s|%s|%s|%s|\n' "------------------------------" "----------" "----------" "--------------"
-for i in "${!ROW_NAME[@]}"; do
-    python3 -c "
+python3 - "$RESULTS" <<'PY'
 import sys
-name, secs, b, rss = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-print(f'| {name:<28} | {secs:8.3f} | {b / 1e6 / secs:8.0f} | {rss / 1024:12.1f} |')
-" "${ROW_NAME[$i]}" "${ROW_SECS[$i]}" "${ROW_BYTES[$i]}" "${ROW_RSS[$i]}"
-done
+print(f"| {'tool':<28} | {'wall s':>7} | {'MB/s':>6} | {'max RSS MiB':>11} | {'CPU s':>6} | {'others':>6} |")
+print(f"|{'-' * 30}|{'-' * 9}|{'-' * 8}|{'-' * 13}|{'-' * 8}|{'-' * 8}|")
+for line in open(sys.argv[1]):
+    name, b, secs, cpu, rss, others = line.rstrip("\n").split("\t")
+    secs, cpu, rss = float(secs), float(cpu), int(rss)
+    rss_s = f"{rss / 1024:.1f}" if rss >= 0 else "n/a"
+    cpu_s = f"{cpu:.2f}" if cpu >= 0 else "n/a"
+    print(f"| {name:<28} | {secs:7.3f} | {int(b) / 1e6 / secs:6.0f} | {rss_s:>11} | {cpu_s:>6} | {float(others):6.2f} |")
+PY
+echo "(CPU s: user+system time of the run; others: cores used meanwhile by other processes)"
 
 # ---------------------------------------------------------------------------------------------
 # 7. hyperfine (optional)

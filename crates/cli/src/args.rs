@@ -36,6 +36,17 @@ pub enum ListFormat {
     Bodyfile,
 }
 
+/// Output format of timelines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TimelineFormat {
+    /// One row per timestamp: datetime, timestamp_desc, message … (Timesketch, spreadsheets).
+    Csv,
+    /// One JSON event a line.
+    Jsonl,
+    /// TSK bodyfile, for `mactime -b`.
+    Bodyfile,
+}
+
 /// Output format of reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReportFormat {
@@ -87,6 +98,50 @@ pub enum Command {
         #[arg(long, value_name = "ALGOS")]
         hash: Option<String>,
         /// Output format.
+        #[arg(long, value_enum)]
+        format: Option<ListFormat>,
+    },
+    /// Every timestamp of every entry as one event, sorted by time (NTFS $SI and $FN apart).
+    #[command(
+        after_help = "--from and --to take a date (2024-03-15, whole day), or a UTC time \
+(2024-03-15T10:00:00Z). CSV columns suit Timesketch: datetime, timestamp_desc, message, then \
+macb, source, path, deleted, size, inode, fs, evidence, locator.\n\nExamples:\n  \
+peel timeline disk.E01 > timeline.csv\n  peel timeline --from 2024-03-01 --to 2024-03-31 disk.E01\n  \
+peel timeline --format bodyfile disk.E01 | mactime -b - -d -z UTC"
+    )]
+    Timeline {
+        /// Image file, zip file or folder.
+        evidence: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = TimelineFormat::Csv)]
+        format: TimelineFormat,
+        /// Only events at or after this time.
+        #[arg(long, value_name = "TIME")]
+        from: Option<String>,
+        /// Only events at or before this time.
+        #[arg(long, value_name = "TIME")]
+        to: Option<String>,
+        /// Only the volume with this partition number.
+        #[arg(long, value_name = "N")]
+        volume: Option<u32>,
+    },
+    /// List the unallocated space of every file system (and unpartitioned space) as regions.
+    #[command(
+        after_help = "Regions are runs of free clusters/blocks, with locators and offsets \
+both in the volume and on the evidence. --raw writes their bytes, concatenated in order, to \
+stdout (as TSK's blkls does).\n\nExamples:\n  peel unalloc disk.E01\n  \
+peel unalloc --volume 2 --raw disk.E01 > vol2.unalloc"
+    )]
+    Unalloc {
+        /// Image file.
+        evidence: PathBuf,
+        /// Only the volume with this partition number.
+        #[arg(long, value_name = "N")]
+        volume: Option<u32>,
+        /// Write the regions' bytes to stdout instead of listing them.
+        #[arg(long)]
+        raw: bool,
+        /// Output format of the listing.
         #[arg(long, value_enum)]
         format: Option<ListFormat>,
     },

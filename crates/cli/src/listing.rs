@@ -40,6 +40,14 @@ pub enum Listed {
     Note(String),
 }
 
+/// The message of a caught panic.
+pub fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
 /// Bytes of regular-file content among `items` (for progress totals).
 pub fn content_bytes(items: &[Listed]) -> u64 {
     items
@@ -116,26 +124,35 @@ pub fn collect(ev: &Evidence, sel: &Selection) -> Vec<Listed> {
             }
             continue;
         };
-        fs.walk(&mut |item| match item {
-            WalkItem::Entry(e) => {
-                if sel.wants(&e) {
-                    out.push(Listed::Entry { part: i, entry: e });
-                }
-            }
-            WalkItem::Error {
-                path,
-                addr,
-                message,
-            } => {
-                if sel.wants_error_at(&path) {
-                    let mut loc = part.fs_locator();
-                    if !path.is_empty() || addr.is_some() {
-                        loc.push(peel_core::Segment::File { path, addr });
+        let walked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            fs.walk(&mut |item| match item {
+                WalkItem::Entry(e) => {
+                    if sel.wants(&e) {
+                        out.push(Listed::Entry { part: i, entry: e });
                     }
-                    out.push(Listed::Error(ErrorRecord::new(&ev.name, loc, message)));
                 }
-            }
-        });
+                WalkItem::Error {
+                    path,
+                    addr,
+                    message,
+                } => {
+                    if sel.wants_error_at(&path) {
+                        let mut loc = part.fs_locator();
+                        if !path.is_empty() || addr.is_some() {
+                            loc.push(peel_core::Segment::File { path, addr });
+                        }
+                        out.push(Listed::Error(ErrorRecord::new(&ev.name, loc, message)));
+                    }
+                }
+            })
+        }));
+        if let Err(p) = walked {
+            out.push(Listed::Error(ErrorRecord::new(
+                &ev.name,
+                part.fs_locator(),
+                format!("internal error (a bug in peel) while walking this file system: {}; the listing of this volume is incomplete", panic_text(&p)),
+            )));
+        }
     }
     out
 }
@@ -177,6 +194,8 @@ pub fn file_record(ev: &Evidence, part: &Part, e: &Entry) -> FileRecord {
             .iter()
             .map(|t| SourcedTimes {
                 source: t.source.to_string(),
+                tsk_addr: t.tsk_addr.clone(),
+                attr_size: t.attr_size,
                 times: t.times,
             })
             .collect(),
@@ -253,7 +272,23 @@ pub fn build_batch(
             let failed = if set.is_empty() {
                 false
             } else {
-                hash_into(part, e, set, &mut record)
+                let mut r2 = record.clone();
+                match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    let f = hash_into(part, e, set, &mut r2);
+                    (f, r2)
+                })) {
+                    Ok((f, r)) => {
+                        record = r;
+                        f
+                    }
+                    Err(p) => {
+                        record.content_error = Some(format!(
+                            "internal error (a bug in peel) while reading: {}",
+                            panic_text(&p)
+                        ));
+                        true
+                    }
+                }
             };
             on_done(if e.kind == EntryKind::File { e.size } else { 0 });
             Built { record, failed }

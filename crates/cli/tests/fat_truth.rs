@@ -280,7 +280,7 @@ fn cat_gives_allocated_and_deleted_content_by_path_and_locator() {
     let o = peel(&[
         "cat",
         ev_s,
-        &format!("{ev_s} / vol:5@45088768 / fat12 / {}", only["path"]),
+        &format!("{ev_s} / vol:5@46137344 / fat12 / {}", only["path"]),
     ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(sha256_hex(&o.stdout), only["sha256"]);

@@ -17,6 +17,7 @@ pub mod locator;
 pub mod record;
 pub mod sink;
 pub mod time;
+pub mod timeline;
 
 pub use error::CoreError;
 pub use hash::{HashAlgo, HashSet, Hashes};

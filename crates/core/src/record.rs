@@ -73,6 +73,12 @@ pub struct Times {
 pub struct SourcedTimes {
     /// Where the times come from.
     pub source: String,
+    /// TSK address of the attribute holding them (NTFS `64-48-3`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tsk_addr: Option<String>,
+    /// Size of that attribute (what TSK's bodyfile shows on its `$FILE_NAME` rows).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attr_size: Option<u64>,
     /// The times.
     #[serde(flatten)]
     pub times: Times,
@@ -175,4 +181,32 @@ impl ErrorRecord {
             message: message.into(),
         }
     }
+}
+
+/// A run of bytes no allocated file owns (or outside every partition), for carving and raw
+/// scanning.
+#[derive(Debug, Clone, Serialize)]
+pub struct RegionRecord {
+    /// Always `region`.
+    pub record: &'static str,
+    /// `unallocated` (free space of a file system) or `unpartitioned` (outside every volume).
+    pub kind: &'static str,
+    /// Provenance: the volume (and file system) and the offset in it.
+    pub locator: Locator,
+    /// One-line form of `locator`.
+    pub locator_text: String,
+    /// Evidence item.
+    pub evidence: String,
+    /// Volume, for unallocated space.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub volume: Option<VolumeRef>,
+    /// File-system kind, for unallocated space.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fs: Option<String>,
+    /// Offset in the volume (unallocated) or in the source (unpartitioned).
+    pub offset: u64,
+    /// Offset on the evidence's media.
+    pub evidence_offset: u64,
+    /// Length in bytes.
+    pub length: u64,
 }

@@ -226,16 +226,13 @@ fn epoch(t: Option<Timestamp>) -> i64 {
 
 /// The mode string TSK writes in a bodyfile, e.g. `r/rrwxrwxrwx` (FAT) or `r/rrw-r--r--`.
 pub fn bodyfile_mode(r: &FileRecord) -> String {
-    let has = |a: &str| r.attributes.iter().any(|x| x == a);
-    // The first letter is the type the directory entry records: none for an orphan inode
-    // (no name points to it), `V` for TSK's virtual `$OrphanFiles` folder.
     let t = match r.kind {
-        _ if has("orphan") => '-',
-        _ if has("virtual") => 'V',
         EntryKind::Dir => 'd',
         EntryKind::File => 'r',
         EntryKind::Symlink => 'l',
-        EntryKind::Other if has("volume_label") => 'r',
+        EntryKind::Other if r.attributes.iter().any(|a| a == "volume_label") => 'r',
+        EntryKind::Other if r.attributes.iter().any(|a| a == "index") => 'r',
+        // Devices, FIFOs and sockets (ext): the letters TSK uses for their name types.
         EntryKind::Other => match r.mode.map(|m| m & 0o170000) {
             Some(0o020000) => 'c',
             Some(0o060000) => 'b',
@@ -243,6 +240,17 @@ pub fn bodyfile_mode(r: &FileRecord) -> String {
             Some(0o140000) => 's',
             _ => '-',
         },
+    };
+    // Entries found through metadata alone (deleted NTFS records, ext orphan inodes) have no
+    // directory-entry type.
+    let t = if r
+        .attributes
+        .iter()
+        .any(|a| a == "unindexed" || a == "orphan")
+    {
+        '-'
+    } else {
+        t
     };
     let Some(mode) = r.mode else {
         let ro = r.attributes.iter().any(|a| a == "read_only");
@@ -275,38 +283,55 @@ pub fn bodyfile_mode(r: &FileRecord) -> String {
 
 impl<W: Write> Sink for BodyfileSink<W> {
     /// `MD5|name|inode|mode|UID|GID|size|atime|mtime|ctime|crtime`, the name prefixed with `/`,
-    /// followed by ` -> target` for symbolic links and suffixed with ` (deleted)` for deleted
+    /// followed by ` -> target` for symbolic links, and suffixed with ` (deleted)` for deleted
     /// entries (` (deleted-realloc)` when the metadata now belongs to another file), as
-    /// `fls -r -m /` does.
+    /// `fls -r -m /` does; NTFS `$FILE_NAME` times get a row of their own named
+    /// `… ($FILE_NAME)`, as TSK writes them.
     fn file(&mut self, r: &FileRecord) -> Result<(), CoreError> {
-        let link = r
-            .link_target
-            .as_ref()
-            .map(|t| format!(" -> {}", t.replace('|', "\\|")))
-            .unwrap_or_default();
         let deleted = match (r.deleted, r.attributes.iter().any(|a| a == "realloc")) {
             (true, true) => " (deleted-realloc)",
             (true, false) => " (deleted)",
             _ => "",
         };
-        let name = format!("/{}{link}{deleted}", r.path.replace('|', "\\|"));
+        let path = r.path.replace('|', "\\|");
+        let link = r
+            .link_target
+            .as_ref()
+            .map(|t| format!(" -> {}", t.replace('|', "\\|")))
+            .unwrap_or_default();
+        let mode = bodyfile_mode(r);
+        let (uid, gid) = (r.uid.unwrap_or(0), r.gid.unwrap_or(0));
         writeln!(
             self.w,
-            "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}",
+            "{}|/{path}{link}{deleted}|{}|{mode}|{uid}|{gid}|{}|{}|{}|{}|{}",
             r.hashes.md5.as_deref().unwrap_or("0"),
-            name,
             r.tsk_addr
                 .clone()
                 .unwrap_or_else(|| r.addr.unwrap_or(0).to_string()),
-            bodyfile_mode(r),
-            r.uid.unwrap_or(0),
-            r.gid.unwrap_or(0),
             r.size,
             epoch(r.times.accessed),
             epoch(r.times.modified),
             epoch(r.times.changed),
             epoch(r.times.created),
         )?;
+        for x in r.extra_times.iter().filter(|x| x.source == "$FILE_NAME") {
+            // The name row: NTFS names cannot hold ':', so a stream suffix is cut at the first.
+            let (dir, last) = path
+                .rsplit_once('/')
+                .map(|(d, l)| (format!("{d}/"), l))
+                .unwrap_or((String::new(), path.as_str()));
+            let base = last.split(':').next().unwrap_or(last);
+            writeln!(
+                self.w,
+                "0|/{dir}{base} ($FILE_NAME){deleted}|{}|{mode}|{uid}|{gid}|{}|{}|{}|{}|{}",
+                x.tsk_addr.as_deref().unwrap_or("0"),
+                x.attr_size.unwrap_or(0),
+                epoch(x.times.accessed),
+                epoch(x.times.modified),
+                epoch(x.times.changed),
+                epoch(x.times.created),
+            )?;
+        }
         Ok(())
     }
     fn error(&mut self, _rec: &ErrorRecord) -> Result<bool, CoreError> {

@@ -107,8 +107,10 @@ pub fn open_fs(vol: Arc<dyn Source>) -> Result<Box<dyn FileSystem>, FsOpenError>
             "volume too small for a file system ({n} bytes readable)"
         )));
     }
-    if head.get(3..11) == Some(b"NTFS    ") {
-        return Err(Unrecognised("NTFS file system (not supported yet)".into()));
+    if crate::ntfs::probe(head) {
+        return crate::ntfs::Ntfs::open(vol)
+            .map(|f| Box::new(f) as Box<dyn FileSystem>)
+            .map_err(|e| Failed(e.to_string()));
     }
     if head.get(3..11) == Some(b"EXFAT   ") {
         return Err(Unrecognised("exFAT file system (not supported yet)".into()));
@@ -237,18 +239,14 @@ impl Evidence {
         let (want_vol, path, addr) = match target.parse::<Locator>() {
             Ok(loc) if target.contains(" / ") => {
                 let (p, a) = loc.file().ok_or("the locator names no file")?;
-                (
-                    loc.volume().map(|v| v.0),
-                    p.trim_start_matches('/').to_string(),
-                    a,
-                )
+                (loc.volume(), p.trim_start_matches('/').to_string(), a)
             }
             _ => (None, target.trim_start_matches('/').to_string(), None),
         };
         let mut found: Vec<(usize, Entry)> = Vec::new();
         for (i, part) in self.parts.iter().enumerate() {
-            if let (Some(w), Some(v)) = (want_vol, &part.volume)
-                && v.index != w
+            if let (Some((wi, wo)), Some(v)) = (want_vol, &part.volume)
+                && (v.index != wi || v.offset != wo)
             {
                 continue;
             }

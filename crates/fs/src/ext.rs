@@ -21,7 +21,8 @@
 //!   labelled `dtime`, in its `changed` field.
 //! - Entries found in directory slack are `deleted`; when the inode they name is allocated
 //!   again they carry the attribute `realloc` and the new inode's metadata (as `fls` shows them),
-//!   and their content is refused. Orphans carry `orphan`; the `$OrphanFiles` folder `virtual`.
+//!   and their content is refused. Orphans carry `orphan` (TSK's virtual `$OrphanFiles` folder
+//!   itself is not listed, as for NTFS).
 //! - Checksums (metadata_csum, gdt_csum) are not verified.
 //!
 //! Every offset, length, count and loop is bounded; problems become [`WalkItem::Error`]s or
@@ -35,7 +36,7 @@ use peel_core::record::{EntryKind, Times};
 use peel_core::time::Timestamp;
 use peel_image::{Source, read_exact_at};
 
-use crate::{Contents, Entry, FileSystem, FsError, Handle, Owner, TimeSet, WalkItem};
+use crate::{Contents, Entry, ExtentReader, FileSystem, FsError, Handle, Owner, TimeSet, WalkItem};
 
 const SB_OFFSET: u64 = 1024;
 const SB_SIZE: usize = 1024;
@@ -758,68 +759,27 @@ enum MapKind {
     BlockMap,
 }
 
-/// Reads `size` bytes described by runs; holes and unwritten runs read as zeros.
-struct RunReader {
-    src: Arc<dyn Source>,
-    bs: u64,
-    runs: Vec<Run>,
-    size: u64,
-    pos: u64,
-    idx: usize,
+/// The runs as byte runs for [`ExtentReader`]: holes between runs and after the last one (up
+/// to `size`) become zero runs.
+fn byte_runs(runs: &[Run], bs: u64, size: u64) -> Vec<(Option<u64>, u64)> {
+    let mut out = Vec::with_capacity(runs.len() * 2 + 1);
+    let mut pos = 0u64;
+    for r in runs {
+        if r.logical > pos {
+            out.push((None, (r.logical - pos).saturating_mul(bs)));
+        }
+        out.push((r.phys.map(|p| p.saturating_mul(bs)), r.len.saturating_mul(bs)));
+        pos = r.logical + r.len;
+    }
+    let end = pos.saturating_mul(bs);
+    if end < size {
+        out.push((None, size - end));
+    }
+    out
 }
 
-impl Read for RunReader {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if self.pos >= self.size || buf.is_empty() {
-            return Ok(0);
-        }
-        let blk = self.pos / self.bs;
-        while let Some(r) = self.runs.get(self.idx) {
-            if r.logical.saturating_add(r.len) <= blk {
-                self.idx += 1;
-            } else {
-                break;
-            }
-        }
-        let left = self.size - self.pos;
-        let want = left.min(buf.len() as u64);
-        let (n, data) = match self.runs.get(self.idx) {
-            Some(r) if r.logical <= blk => {
-                let run_end = (r.logical + r.len).saturating_mul(self.bs);
-                let n = want.min(run_end - self.pos);
-                let phys = r
-                    .phys
-                    .map(|p| p * self.bs + (self.pos - r.logical * self.bs));
-                (n, phys)
-            }
-            Some(r) => (want.min(r.logical * self.bs - self.pos), None),
-            None => (want, None),
-        };
-        let n = n as usize;
-        let Some(b) = buf.get_mut(..n) else {
-            return Ok(0);
-        };
-        match data {
-            Some(off) => {
-                let got = self.src.read_at(b, off).map_err(std::io::Error::other)?;
-                if got == 0 {
-                    return Err(std::io::Error::new(
-                        std::io::ErrorKind::UnexpectedEof,
-                        format!(
-                            "content ends at byte {off}: past the end of the volume (truncated image?)"
-                        ),
-                    ));
-                }
-                self.pos += got as u64;
-                Ok(got)
-            }
-            None => {
-                b.fill(0);
-                self.pos += n as u64;
-                Ok(n)
-            }
-        }
-    }
+fn run_reader(src: Arc<dyn Source>, runs: &[Run], bs: u64, size: u64) -> ExtentReader {
+    ExtentReader::with_holes(src, byte_runs(runs, bs, size), size, size)
 }
 
 /// Directory record as found in a directory block.
@@ -1451,14 +1411,7 @@ impl Ext {
             if allocated != Some(true) && !self.blocks_free(&runs) {
                 return None;
             }
-            let mut r = RunReader {
-                src: self.src.clone(),
-                bs: self.bs(),
-                runs,
-                size: ino.size,
-                pos: 0,
-                idx: 0,
-            };
+            let mut r = run_reader(self.src.clone(), &runs, self.bs(), ino.size);
             let mut v = Vec::new();
             r.read_to_end(&mut v).ok()?;
             v
@@ -1568,6 +1521,8 @@ impl Ext {
                     changed: ext_time(m.dtime, None),
                     ..Times::default()
                 },
+                tsk_addr: None,
+                attr_size: None,
             }],
             _ => Vec::new(),
         };
@@ -1742,28 +1697,6 @@ impl Ext {
     /// directory is listed there only.
     fn walk_orphans(&self, w: &mut Walk) {
         let orphans = self.orphan_candidates(&w.named);
-        let dir_addr = u64::from(self.sb.inodes_count) + 1;
-        (w.out)(WalkItem::Entry(Entry {
-            addr: Some(dir_addr),
-            path: "$OrphanFiles".into(),
-            name: "$OrphanFiles".into(),
-            name_raw: None,
-            short_name: None,
-            kind: EntryKind::Dir,
-            size: 0,
-            deleted: false,
-            attributes: vec!["virtual"],
-            times: Times::default(),
-            extra_times: Vec::new(),
-            owner: Owner {
-                mode: Some(0),
-                uid: Some(0),
-                gid: Some(0),
-            },
-            tsk_addr: None,
-            link_target: None,
-            handle: Handle::None,
-        }));
         // Which orphans are reachable from another orphan directory.
         let mut inside: HashSet<u64> = HashSet::new();
         for (ino, m) in &orphans {
@@ -2139,14 +2072,7 @@ impl FileSystem for Ext {
             (MapKind::BlockMap, true) => "deleted-block-map",
         };
         Ok(Contents {
-            reader: Box::new(RunReader {
-                src: self.src.clone(),
-                bs: self.bs(),
-                runs,
-                size: ino.size,
-                pos: 0,
-                idx: 0,
-            }),
+            reader: Box::new(run_reader(self.src.clone(), &runs, self.bs(), ino.size)),
             source,
             warning: None,
         })

@@ -888,6 +888,15 @@ impl FileSystem for Fat {
                 _ => out.push((off, cs)),
             }
         }
+        // Sectors after the last whole cluster belong to no file either (TSK counts them too).
+        let tail = self.cluster_offset(self.max_cluster) + cs;
+        let end = (self.total_sectors * self.bps).min(self.src.len());
+        if end > tail {
+            match out.last_mut() {
+                Some((o, l)) if *o + *l == tail => *l += end - tail,
+                _ => out.push((tail, end - tail)),
+            }
+        }
         Some(out)
     }
 

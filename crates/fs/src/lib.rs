@@ -15,6 +15,7 @@ pub mod evidence;
 pub mod ext;
 pub mod fat;
 pub mod hostdir;
+pub mod ntfs;
 mod reader;
 pub mod zipfs;
 
@@ -92,6 +93,10 @@ pub struct TimeSet {
     pub source: &'static str,
     /// The times.
     pub times: Times,
+    /// The TSK address of the attribute holding them (NTFS `64-48-3`), if any.
+    pub tsk_addr: Option<String>,
+    /// Size of the attribute holding them, as TSK's bodyfile reports it.
+    pub attr_size: Option<u64>,
 }
 
 /// Unix-style ownership and mode, where the file system records them.

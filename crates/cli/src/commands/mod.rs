@@ -4,6 +4,8 @@ mod cat;
 mod export;
 mod info;
 mod ls;
+mod timeline;
+mod unalloc;
 mod verify;
 
 use crate::args::Command;
@@ -39,6 +41,19 @@ pub fn run(cmd: Command, g: Globals) -> anyhow::Result<Outcome> {
             ls::run(&evidence, &opts, g)
         }
         Command::Cat { evidence, target } => cat::run(&evidence, &target, g),
+        Command::Unalloc {
+            evidence,
+            volume,
+            raw,
+            format,
+        } => unalloc::run(&evidence, volume, raw, format, g),
+        Command::Timeline {
+            evidence,
+            format,
+            from,
+            to,
+            volume,
+        } => timeline::run(&evidence, format, from.as_deref(), to.as_deref(), volume, g),
         Command::Export {
             evidence,
             out,
