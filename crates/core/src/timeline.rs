@@ -67,6 +67,9 @@ fn push(out: &mut Vec<Event>, r: &FileRecord, source: &str, times: &Times) {
         let Some(t) = t else { continue };
         let label = if r.fs == "ntfs" {
             format!("{desc} ({source})")
+        } else if source == "dtime" {
+            // ext keeps the deletion time of an inode in a time set of its own.
+            "Deletion Time".to_string()
         } else {
             desc.to_string()
         };

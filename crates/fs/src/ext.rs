@@ -375,7 +375,7 @@ impl Super {
         }
         let desc_size = if hi64 {
             let d = u64::from(le16(b, 0xFE));
-            if d < 64 || d > 1024 || !d.is_power_of_two() {
+            if !(64..=1024).contains(&d) || !d.is_power_of_two() {
                 return Err(bad(format!(
                     "64-bit group descriptor size {d} (expected 64 to 1024, a power of two)"
                 )));
@@ -768,7 +768,10 @@ fn byte_runs(runs: &[Run], bs: u64, size: u64) -> Vec<(Option<u64>, u64)> {
         if r.logical > pos {
             out.push((None, (r.logical - pos).saturating_mul(bs)));
         }
-        out.push((r.phys.map(|p| p.saturating_mul(bs)), r.len.saturating_mul(bs)));
+        out.push((
+            r.phys.map(|p| p.saturating_mul(bs)),
+            r.len.saturating_mul(bs),
+        ));
         pos = r.logical + r.len;
     }
     let end = pos.saturating_mul(bs);
@@ -1160,6 +1163,21 @@ impl Ext {
         read_exact_at(self.src.as_ref(), &mut buf, off, "ext inode")
             .map_err(|e| format!("inode {ino} unreadable: {e}"))?;
         Ok(Inode::parse(&buf, &self.sb))
+    }
+
+    /// The largest size a file can have: 2^32 logical blocks with extents; 12 direct blocks and
+    /// three levels of indirect blocks with a classic block map.
+    fn max_file_size(&self, extents: bool) -> u64 {
+        let bs = self.bs();
+        if extents {
+            return bs.saturating_mul(1 << 32);
+        }
+        let ppb = bs / 4;
+        let blocks = 12u64
+            .saturating_add(ppb)
+            .saturating_add(ppb.saturating_mul(ppb))
+            .saturating_add(ppb.saturating_pow(3));
+        blocks.saturating_mul(bs)
     }
 
     /// Blocks of content the recorded size needs.
@@ -2050,6 +2068,13 @@ impl FileSystem for Ext {
                 warning,
             });
         }
+        let max = self.max_file_size(ino.flags & FL_EXTENTS != 0);
+        if ino.size > max {
+            return Err(FsError::Content(format!(
+                "inode {inode} records a size of {} bytes, more than the {max} its block map can address (corrupt inode)",
+                ino.size
+            )));
+        }
         let (how, runs) = self
             .mapping(&ino, self.size_blocks(ino.size))
             .map_err(FsError::Content)?;
@@ -2088,5 +2113,632 @@ impl FileSystem for Ext {
             last.1 = last.1.min(len - last.0);
         }
         Some(v)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+mod tests {
+    use super::*;
+    use peel_image::{ContainerInfo, ImageError};
+
+    struct Mem(Vec<u8>);
+    impl Source for Mem {
+        fn len(&self) -> u64 {
+            self.0.len() as u64
+        }
+        fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize, ImageError> {
+            let Some(s) = self.0.get(offset as usize..) else {
+                return Ok(0);
+            };
+            let n = s.len().min(buf.len());
+            buf[..n].copy_from_slice(&s[..n]);
+            Ok(n)
+        }
+        fn info(&self) -> ContainerInfo {
+            ContainerInfo::default()
+        }
+    }
+
+    const BS: usize = 1024;
+    const BLOCKS: usize = 128;
+    const ITABLE: usize = 5; // blocks 5 and 6: 16 inodes of 128 bytes
+    const ROOT_BLOCK: usize = 7;
+
+    /// A one-group, 1 KiB-block file system: superblock (1), descriptors (2), block bitmap
+    /// (3), inode bitmap (4), inode table (5-6), root directory (7), data from 8 on.
+    struct Img {
+        d: Vec<u8>,
+    }
+
+    fn put16(d: &mut [u8], at: usize, v: u16) {
+        d[at..at + 2].copy_from_slice(&v.to_le_bytes());
+    }
+    fn put32(d: &mut [u8], at: usize, v: u32) {
+        d[at..at + 4].copy_from_slice(&v.to_le_bytes());
+    }
+
+    impl Img {
+        fn new(incompat: u32) -> Self {
+            let mut d = vec![0u8; BS * BLOCKS];
+            let sb = BS;
+            put32(&mut d, sb, 16); // inodes
+            put32(&mut d, sb + 0x04, BLOCKS as u32);
+            put32(&mut d, sb + 0x14, 1); // first data block
+            put32(&mut d, sb + 0x20, 8192);
+            put32(&mut d, sb + 0x24, 8192);
+            put32(&mut d, sb + 0x28, 16);
+            put16(&mut d, sb + 0x38, MAGIC);
+            put16(&mut d, sb + 0x3A, 1);
+            put32(&mut d, sb + 0x4C, 1);
+            put32(&mut d, sb + 0x54, 11);
+            put16(&mut d, sb + 0x58, 128);
+            put32(&mut d, sb + 0x60, INCOMPAT_FILETYPE | incompat);
+            put32(
+                &mut d,
+                sb + 0x64,
+                RO_COMPAT_SPARSE_SUPER | RO_COMPAT_LARGE_FILE,
+            );
+            d[sb + 0x78..sb + 0x7D].copy_from_slice(b"synth");
+            let gd = 2 * BS;
+            put32(&mut d, gd, 3);
+            put32(&mut d, gd + 4, 4);
+            put32(&mut d, gd + 8, ITABLE as u32);
+            let mut img = Img { d };
+            for b in 1..=ROOT_BLOCK {
+                img.use_block(b);
+            }
+            for i in 1..=11 {
+                img.use_inode(i);
+            }
+            img
+        }
+        fn use_block(&mut self, b: usize) {
+            let bit = b - 1;
+            self.d[3 * BS + bit / 8] |= 1 << (bit % 8);
+        }
+        fn use_inode(&mut self, i: usize) {
+            self.d[4 * BS + (i - 1) / 8] |= 1 << ((i - 1) % 8);
+        }
+        fn inode(&mut self, i: usize) -> &mut [u8] {
+            let at = ITABLE * BS + (i - 1) * 128;
+            &mut self.d[at..at + 128]
+        }
+        fn set_inode(&mut self, i: usize, mode: u16, size: u32, flags: u32) {
+            let n = self.inode(i);
+            put16(n, 0, mode);
+            put32(n, 4, size);
+            put32(n, 0x08, 1_700_000_000);
+            put32(n, 0x0C, 1_700_000_100);
+            put32(n, 0x10, 1_700_000_200);
+            put16(n, 0x1A, 1);
+            put32(n, 0x20, flags);
+        }
+        fn block(&mut self, b: usize) -> &mut [u8] {
+            &mut self.d[b * BS..(b + 1) * BS]
+        }
+        /// Writes directory records `(inode, name, type, rec_len)` into block `b`.
+        fn dir_block(&mut self, b: usize, recs: &[(u32, &[u8], u8, u16)]) {
+            let mut at = 0;
+            let blk = self.block(b);
+            for &(ino, name, ty, rec_len) in recs {
+                put32(blk, at, ino);
+                put16(blk, at + 4, rec_len);
+                blk[at + 6] = name.len() as u8;
+                blk[at + 7] = ty;
+                blk[at + 8..at + 8 + name.len()].copy_from_slice(name);
+                at += usize::from(rec_len);
+            }
+        }
+        fn root(&mut self, recs: &[(u32, &[u8], u8, u16)]) {
+            self.set_inode(2, S_IFDIR | 0o755, BS as u32, 0);
+            put32(self.inode(2), 0x28, ROOT_BLOCK as u32);
+            self.use_inode(2);
+            self.dir_block(ROOT_BLOCK, recs);
+        }
+        fn open(self) -> Ext {
+            Ext::open(Arc::new(Mem(self.d))).unwrap()
+        }
+    }
+
+    fn extent_header(b: &mut [u8], entries: u16, max: u16, depth: u16) {
+        put16(b, 0, EXTENT_MAGIC);
+        put16(b, 2, entries);
+        put16(b, 4, max);
+        put16(b, 6, depth);
+    }
+    fn extent(b: &mut [u8], i: usize, logical: u32, len: u16, start: u32) {
+        let at = 12 + i * 12;
+        put32(b, at, logical);
+        put16(b, at + 4, len);
+        put32(b, at + 8, start);
+    }
+    fn index(b: &mut [u8], i: usize, logical: u32, child: u32) {
+        let at = 12 + i * 12;
+        put32(b, at, logical);
+        put32(b, at + 4, child);
+    }
+
+    fn walk_all(fs: &Ext) -> (Vec<Entry>, Vec<String>) {
+        let mut entries = Vec::new();
+        let mut errors = Vec::new();
+        fs.walk(&mut |i| match i {
+            WalkItem::Entry(e) => entries.push(e),
+            WalkItem::Error { path, message, .. } => errors.push(format!("{path}: {message}")),
+        });
+        (entries, errors)
+    }
+
+    fn content(fs: &Ext, e: &Entry) -> Result<Vec<u8>, String> {
+        let mut c = fs.open(e).map_err(|e| e.to_string())?;
+        let mut v = Vec::new();
+        c.reader.read_to_end(&mut v).map_err(|e| e.to_string())?;
+        Ok(v)
+    }
+
+    fn by_path<'a>(v: &'a [Entry], p: &str) -> &'a Entry {
+        v.iter()
+            .find(|e| e.path == p)
+            .unwrap_or_else(|| panic!("{p} not listed"))
+    }
+
+    #[test]
+    fn times_are_signed_with_epoch_bits_and_nanoseconds() {
+        assert_eq!(ext_time(0, None), None);
+        assert_eq!(ext_time(0, Some(0)), None);
+        let t = ext_time(1_700_000_000, Some(123_456_789 << 2)).unwrap();
+        assert_eq!((t.secs, t.nanos), (1_700_000_000, 123_456_789));
+        // Before 1970 without epoch bits: the base is signed.
+        assert_eq!(ext_time(0xFFFF_FFFF, None).unwrap().secs, -1);
+        // Epoch bit 1 moves a "negative" base past 2038.
+        assert_eq!(
+            ext_time(0x8000_0000, Some(1)).unwrap().secs,
+            0x8000_0000_i64
+        );
+    }
+
+    #[test]
+    fn superblock_backups_follow_sparse_super() {
+        let mut img = Img::new(0);
+        img.root(&[(2, b".", 2, 12), (2, b"..", 2, 1012)]);
+        let fs = img.open();
+        let with: Vec<u64> = (0..60).filter(|&g| fs.sb.has_super(g)).collect();
+        assert_eq!(with, [0, 1, 3, 5, 7, 9, 25, 27, 49]);
+        assert_eq!(fs.kind(), "ext2");
+    }
+
+    #[test]
+    fn impossible_superblocks_are_rejected_with_a_reason() {
+        for (at, v, why) in [
+            (0x18, 20u32, "block size"),
+            (0x28, 0, "inodes per group"),
+            (0x20, 12, "blocks per group"),
+            (0x00, 0, "inode count is 0"),
+        ] {
+            let mut img = Img::new(0);
+            put32(&mut img.d, BS + at, v);
+            let err = Ext::open(Arc::new(Mem(img.d))).err().unwrap().to_string();
+            assert!(err.contains(why), "{err}");
+        }
+        let mut img = Img::new(0);
+        put16(&mut img.d, BS + 0x58, 100);
+        let err = Ext::open(Arc::new(Mem(img.d))).err().unwrap().to_string();
+        assert!(err.contains("inode size 100"), "{err}");
+    }
+
+    #[test]
+    fn slack_holds_deleted_names_with_their_inode_numbers() {
+        let mut img = Img::new(0);
+        // "keep.txt" (12) spans the deleted "gone.txt" (13) left in its slack.
+        img.root(&[
+            (2, b".", 2, 12),
+            (2, b"..", 2, 12),
+            (12, b"keep.txt", 1, 16),
+            (13, b"gone.txt", 1, 16),
+        ]);
+        // The record after the slack, so that keep.txt's rec_len ends at it.
+        let blk = img.block(ROOT_BLOCK);
+        put16(blk, 24 + 4, 32);
+        let at = 24 + 32;
+        put32(blk, at, 14);
+        put16(blk, at + 4, (BS - at) as u16);
+        blk[at + 6] = 5;
+        blk[at + 7] = 1;
+        blk[at + 8..at + 13].copy_from_slice(b"after");
+        img.set_inode(12, S_IFREG | 0o644, 3, 0);
+        put32(img.inode(12), 0x28, 8);
+        img.use_inode(12);
+        img.use_block(8);
+        img.block(8)[..3].copy_from_slice(b"abc");
+        // gone.txt: deleted by a tool that kept its block pointer; block 9 is free.
+        img.set_inode(13, S_IFREG | 0o600, 4, 0);
+        put32(img.inode(13), 0x14, 1_700_000_300);
+        put32(img.inode(13), 0x28, 9);
+        img.block(9)[..4].copy_from_slice(b"gone");
+        img.set_inode(14, S_IFREG | 0o644, 0, 0);
+        img.use_inode(14);
+        let fs = img.open();
+        let (v, errs) = walk_all(&fs);
+        assert!(errs.is_empty(), "{errs:?}");
+        let names: Vec<(&str, u64, bool)> = v
+            .iter()
+            .map(|e| (e.path.as_str(), e.addr.unwrap(), e.deleted))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("keep.txt", 12, false),
+                ("gone.txt", 13, true),
+                ("after", 14, false)
+            ]
+        );
+        let gone = by_path(&v, "gone.txt");
+        assert_eq!(content(&fs, gone).unwrap(), b"gone");
+        assert_eq!(fs.open(gone).unwrap().source, "deleted-block-map");
+        assert_eq!(gone.extra_times[0].source, "dtime");
+        assert_eq!(
+            gone.extra_times[0].times.changed.unwrap().secs,
+            1_700_000_300
+        );
+        assert_eq!(gone.owner.mode, Some(0o100600));
+        assert_eq!(content(&fs, by_path(&v, "keep.txt")).unwrap(), b"abc");
+    }
+
+    #[test]
+    fn deleted_content_is_refused_when_reused_or_cleared() {
+        let mut img = Img::new(0);
+        img.root(&[
+            (2, b".", 2, 12),
+            (2, b"..", 2, 12),
+            (12, b"live", 1, 12),
+            (13, b"reused", 1, 16),
+            (14, b"cleared", 1, (BS - 52) as u16),
+        ]);
+        let blk = img.block(ROOT_BLOCK);
+        put16(blk, 24 + 4, 12 + 16 + 16); // live spans both deleted records
+        img.set_inode(12, S_IFREG | 0o644, 5, 0);
+        put32(img.inode(12), 0x28, 8);
+        img.use_inode(12);
+        img.use_block(8);
+        img.set_inode(13, S_IFREG | 0o644, 5, 0);
+        put32(img.inode(13), 0x28, 8); // its block now belongs to "live"
+        img.set_inode(14, S_IFREG | 0o644, 0, 0); // size and map zeroed by the kernel
+        let fs = img.open();
+        let (v, _) = walk_all(&fs);
+        let reused = content(&fs, by_path(&v, "reused")).unwrap_err();
+        assert!(reused.contains("now allocated to another file"), "{reused}");
+        let cleared = content(&fs, by_path(&v, "cleared")).unwrap_err();
+        assert!(cleared.contains("size 0"), "{cleared}");
+    }
+
+    #[test]
+    fn extent_trees_with_index_nodes_holes_and_unwritten_extents() {
+        let mut img = Img::new(INCOMPAT_EXTENTS);
+        img.root(&[(2, b".", 2, 12), (2, b"..", 2, 12), (12, b"f", 1, 1000)]);
+        img.set_inode(12, S_IFREG | 0o644, (6 * BS) as u32, FL_EXTENTS);
+        img.use_inode(12);
+        {
+            let n = img.inode(12);
+            let b = &mut n[0x28..0x64];
+            extent_header(b, 1, 4, 1);
+            index(b, 0, 0, 20);
+        }
+        let leaf = img.block(20);
+        extent_header(leaf, 3, 84, 0);
+        extent(leaf, 0, 0, 1, 30); // block 0
+        extent(leaf, 1, 2, 32768 + 1, 31); // block 2: unwritten
+        extent(leaf, 2, 4, 1, 32); // block 4; 1, 3 and 5 are holes
+        img.block(30).fill(b'A');
+        img.block(31).fill(b'U');
+        img.block(32).fill(b'C');
+        for b in [20, 30, 31, 32] {
+            img.use_block(b);
+        }
+        let fs = img.open();
+        assert_eq!(fs.kind(), "ext4");
+        let (v, errs) = walk_all(&fs);
+        assert!(errs.is_empty(), "{errs:?}");
+        let data = content(&fs, by_path(&v, "f")).unwrap();
+        assert_eq!(data.len(), 6 * BS);
+        let mut want = vec![0u8; 6 * BS];
+        want[..BS].fill(b'A');
+        want[4 * BS..5 * BS].fill(b'C');
+        assert_eq!(data, want);
+    }
+
+    fn one_file_with_root_extents(f: impl FnOnce(&mut Img)) -> Result<Vec<u8>, String> {
+        let mut img = Img::new(INCOMPAT_EXTENTS);
+        img.root(&[(2, b".", 2, 12), (2, b"..", 2, 12), (12, b"f", 1, 1000)]);
+        img.set_inode(12, S_IFREG | 0o644, BS as u32, FL_EXTENTS);
+        img.use_inode(12);
+        f(&mut img);
+        let fs = img.open();
+        let (v, _) = walk_all(&fs);
+        content(&fs, by_path(&v, "f"))
+    }
+
+    #[test]
+    fn extent_loops_and_blocks_outside_are_errors() {
+        let looped = one_file_with_root_extents(|img| {
+            let b = &mut img.inode(12)[0x28..0x64];
+            extent_header(b, 1, 4, 2);
+            index(b, 0, 0, 20);
+            let n = img.block(20);
+            extent_header(n, 1, 84, 1);
+            index(n, 0, 0, 20); // points back at itself
+        })
+        .unwrap_err();
+        assert!(looped.contains("loops"), "{looped}");
+        let outside = one_file_with_root_extents(|img| {
+            let b = &mut img.inode(12)[0x28..0x64];
+            extent_header(b, 1, 4, 0);
+            extent(b, 0, 0, 4, 126); // 126..130 of 128 blocks
+        })
+        .unwrap_err();
+        assert!(outside.contains("outside the file system"), "{outside}");
+        let deep = one_file_with_root_extents(|img| {
+            let b = &mut img.inode(12)[0x28..0x64];
+            extent_header(b, 1, 4, 6);
+        })
+        .unwrap_err();
+        assert!(deep.contains("depth 6"), "{deep}");
+        let garbage = one_file_with_root_extents(|img| {
+            let b = &mut img.inode(12)[0x28..0x64];
+            extent_header(b, 1, 4, 1);
+            index(b, 0, 0, 40); // block 40 holds no extent node
+        })
+        .unwrap_err();
+        assert!(garbage.contains("no extent header"), "{garbage}");
+        let too_many = one_file_with_root_extents(|img| {
+            let b = &mut img.inode(12)[0x28..0x64];
+            extent_header(b, 9, 4, 0);
+        })
+        .unwrap_err();
+        assert!(too_many.contains("9 entries"), "{too_many}");
+    }
+
+    #[test]
+    fn block_maps_with_double_indirect_pointers() {
+        // 12 direct + 256 single + 2 via double indirect = 270 blocks.
+        let mut img = Img::new(0);
+        img.d.resize(BS * 400, 0);
+        put32(&mut img.d, BS + 4, 400);
+        img.root(&[(2, b".", 2, 12), (2, b"..", 2, 12), (12, b"big", 1, 1000)]);
+        let size = 270 * BS - 10;
+        img.set_inode(12, S_IFREG | 0o644, size as u32, 0);
+        img.use_inode(12);
+        let mut next = 100u32;
+        let mut want = Vec::new();
+        let mut data_block = |img: &mut Img, i: usize| {
+            let b = next;
+            next += 1;
+            img.block(b as usize).fill((i % 251) as u8);
+            want.extend(std::iter::repeat_n((i % 251) as u8, BS));
+            b
+        };
+        for i in 0..12 {
+            let b = data_block(&mut img, i);
+            put32(img.inode(12), 0x28 + i * 4, b);
+        }
+        put32(img.inode(12), 0x28 + 48, 20); // single indirect
+        for i in 0..256 {
+            let b = data_block(&mut img, 12 + i);
+            put32(img.block(20), i * 4, b);
+        }
+        put32(img.inode(12), 0x28 + 52, 21); // double indirect
+        put32(img.block(21), 0, 22);
+        for i in 0..2 {
+            let b = data_block(&mut img, 268 + i);
+            put32(img.block(22), i * 4, b);
+        }
+        let fs = img.open();
+        let (v, errs) = walk_all(&fs);
+        assert!(errs.is_empty(), "{errs:?}");
+        want.truncate(size);
+        assert_eq!(content(&fs, by_path(&v, "big")).unwrap(), want);
+    }
+
+    #[test]
+    fn htree_index_blocks_yield_no_names() {
+        let mut img = Img::new(0);
+        img.root(&[(2, b".", 2, 12), (2, b"..", 2, 12), (12, b"d", 2, 1000)]);
+        img.set_inode(12, S_IFDIR | 0o755, (3 * BS) as u32, FL_INDEX);
+        img.use_inode(12);
+        for (i, b) in [40u32, 41, 42].iter().enumerate() {
+            put32(img.inode(12), 0x28 + i * 4, *b);
+            img.use_block(*b as usize);
+        }
+        // Root: ".", ".." over the rest, dx_root_info, then entries that look like records.
+        img.dir_block(40, &[(12, b".", 2, 12), (2, b"..", 2, (BS - 12) as u16)]);
+        let r = img.block(40);
+        r[24 + 5] = 8; // info length
+        put16(r, 32, 123); // limit
+        put16(r, 34, 2); // count
+        put32(r, 36, 1);
+        put32(r, 40, 12); // an "inode number" followed by a plausible rec_len
+        put16(r, 44, 12);
+        r[46] = 1;
+        r[48] = b'x';
+        // Interior node: fake record over the whole block, count/limit.
+        let n = img.block(41);
+        put16(n, 4, BS as u16);
+        put16(n, 8, ((BS - 8) / 8) as u16);
+        put16(n, 10, 1);
+        put32(n, 16, 12);
+        put16(n, 20, 12);
+        n[22] = 1;
+        n[24] = b'y';
+        img.dir_block(42, &[(13, b"leaf-entry", 1, BS as u16)]);
+        img.set_inode(13, S_IFREG | 0o644, 0, 0);
+        img.use_inode(13);
+        let fs = img.open();
+        let (v, errs) = walk_all(&fs);
+        assert!(errs.is_empty(), "{errs:?}");
+        let paths: Vec<&str> = v.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(paths, ["d", "d/leaf-entry"]);
+    }
+
+    #[test]
+    fn unnamed_unallocated_inodes_are_orphans_and_loops_are_walked_once() {
+        let mut img = Img::new(0);
+        img.root(&[(2, b".", 2, 12), (2, b"..", 2, 12), (12, b"sub", 2, 1000)]);
+        img.set_inode(12, S_IFDIR | 0o755, BS as u32, 0);
+        put32(img.inode(12), 0x28, 8);
+        img.use_inode(12);
+        img.use_block(8);
+        // sub holds a second name for sub itself (a directory hard link: a loop).
+        img.dir_block(
+            8,
+            &[
+                (12, b".", 2, 12),
+                (2, b"..", 2, 12),
+                (12, b"again", 2, 1000),
+            ],
+        );
+        // Inode 15: unallocated, used once (ctime set), no name points to it.
+        img.set_inode(15, S_IFREG | 0o640, 0, 0);
+        put32(img.inode(15), 0x14, 1_700_000_400);
+        // Inode 16: unallocated and never used: not an orphan.
+        let fs = img.open();
+        let (v, errs) = walk_all(&fs);
+        let paths: Vec<&str> = v.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(paths, ["sub", "sub/again", "$OrphanFiles/OrphanFile-15"]);
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(errs[0].starts_with("sub/again: directory loop"), "{errs:?}");
+        let o = by_path(&v, "$OrphanFiles/OrphanFile-15");
+        assert!(o.deleted && o.attributes.contains(&"orphan"));
+        assert_eq!(o.addr, Some(15));
+    }
+
+    #[test]
+    fn inline_data_and_symlinks() {
+        let mut img = Img::new(INCOMPAT_INLINE_DATA | INCOMPAT_EXTENTS);
+        put16(&mut img.d, BS + 0x58, 256);
+        // 256-byte inodes: the table needs 4 blocks (5-8); the root moves to block 9.
+        img.d[3 * BS] = 0;
+        for b in 1..=9 {
+            img.use_block(b);
+        }
+        let at = |i: usize| ITABLE * BS + (i - 1) * 256;
+        let root = at(2);
+        put16(&mut img.d, root, S_IFDIR | 0o755);
+        put32(&mut img.d, root + 4, BS as u32);
+        put32(&mut img.d, root + 0x0C, 1);
+        put32(&mut img.d, root + 0x28, 9);
+        img.use_inode(2);
+        img.dir_block(
+            9,
+            &[
+                (2, b".", 2, 12),
+                (2, b"..", 2, 12),
+                (12, b"inline.txt", 1, 20),
+                (13, b"fast", 7, 12),
+                (14, b"slow", 7, (BS - 56) as u16),
+            ],
+        );
+        let text: Vec<u8> = (0..100u8).map(|i| b'a' + i % 26).collect();
+        let f = at(12);
+        put16(&mut img.d, f, S_IFREG | 0o644);
+        put32(&mut img.d, f + 4, 100);
+        put32(&mut img.d, f + 0x0C, 1);
+        put32(&mut img.d, f + 0x20, FL_INLINE_DATA);
+        img.d[f + 0x28..f + 0x64].copy_from_slice(&text[..60]);
+        put16(&mut img.d, f + 0x80, 32); // i_extra_isize
+        let x = f + 128 + 32;
+        put32(&mut img.d, x, 0xEA02_0000);
+        let e = x + 4;
+        img.d[e] = 4; // name length
+        img.d[e + 1] = 7; // system.
+        put16(&mut img.d, e + 2, 40); // value offset from the first entry
+        put32(&mut img.d, e + 8, 40); // value size
+        img.d[e + 16..e + 20].copy_from_slice(b"data");
+        img.d[e + 40..e + 80].copy_from_slice(&text[60..]);
+        img.use_inode(12);
+        let l = at(13);
+        put16(&mut img.d, l, S_IFLNK | 0o777);
+        put32(&mut img.d, l + 4, 7);
+        put32(&mut img.d, l + 0x0C, 1);
+        img.d[l + 0x28..l + 0x2F].copy_from_slice(b"target!");
+        img.use_inode(13);
+        let s = at(14);
+        let long = "t/".repeat(40);
+        put16(&mut img.d, s, S_IFLNK | 0o777);
+        put32(&mut img.d, s + 4, long.len() as u32);
+        put32(&mut img.d, s + 0x0C, 1);
+        put32(&mut img.d, s + 0x1C, 2);
+        put32(&mut img.d, s + 0x20, FL_EXTENTS);
+        extent_header(&mut img.d[s + 0x28..], 1, 4, 0);
+        extent(&mut img.d[s + 0x28..], 0, 0, 1, 50);
+        img.d[50 * BS..50 * BS + long.len()].copy_from_slice(long.as_bytes());
+        img.use_block(50);
+        img.use_inode(14);
+        let fs = Ext::open(Arc::new(Mem(img.d))).unwrap();
+        let (v, errs) = walk_all(&fs);
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(content(&fs, by_path(&v, "inline.txt")).unwrap(), text);
+        assert_eq!(fs.open(by_path(&v, "inline.txt")).unwrap().source, "inline");
+        let fast = by_path(&v, "fast");
+        assert_eq!(fast.kind, EntryKind::Symlink);
+        assert_eq!(fast.link_target.as_deref(), Some("target!"));
+        assert_eq!(
+            by_path(&v, "slow").link_target.as_deref(),
+            Some(long.as_str())
+        );
+    }
+
+    #[test]
+    fn dir_block_parsing_skips_garbage() {
+        let ctx = DirBlockCtx {
+            filetype: true,
+            max_inode: 100,
+            in_deleted: false,
+        };
+        let mut b = vec![0u8; 64];
+        put32(&mut b, 0, 11);
+        put16(&mut b, 4, 64);
+        b[6] = 3;
+        b[7] = 1;
+        b[8..11].copy_from_slice(b"abc");
+        // In the slack: an inode number beyond the table, then a name with a NUL byte,
+        // then a good deleted record.
+        put32(&mut b, 12, 5000);
+        put16(&mut b, 16, 12);
+        b[18] = 1;
+        put32(&mut b, 24, 12);
+        put16(&mut b, 28, 12);
+        b[30] = 2;
+        b[32..34].copy_from_slice(b"x\0");
+        put32(&mut b, 36, 13);
+        put16(&mut b, 40, 12);
+        b[42] = 2;
+        b[43] = 1;
+        b[44..46].copy_from_slice(b"ok");
+        let mut out = Vec::new();
+        parse_dir_block(&b, ctx, &mut out);
+        let got: Vec<(u32, &[u8], bool)> = out
+            .iter()
+            .map(|d| (d.inode, d.name.as_slice(), d.deleted))
+            .collect();
+        assert_eq!(got, [(11, &b"abc"[..], false), (13, &b"ok"[..], true)]);
+    }
+
+    #[test]
+    fn unallocated_runs_come_from_the_bitmap() {
+        let mut img = Img::new(0);
+        img.root(&[(2, b".", 2, 12), (2, b"..", 2, 1012)]);
+        img.use_block(10);
+        let fs = img.open();
+        let runs = fs.unallocated().unwrap();
+        // Blocks 8, 9 free; 10 used; 11..127 free.
+        assert_eq!(
+            runs,
+            [
+                (8 * 1024, 2 * 1024),
+                (11 * 1024, (BLOCKS as u64 - 11) * 1024)
+            ]
+        );
+        let info: HashMap<String, String> = fs.info().into_iter().collect();
+        assert_eq!(info["label"], "synth");
+        assert_eq!(info["unallocated_blocks"], (2 + BLOCKS - 11).to_string());
     }
 }
