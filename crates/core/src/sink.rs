@@ -253,6 +253,11 @@ pub fn bodyfile_mode(r: &FileRecord) -> String {
         t
     };
     let Some(mode) = r.mode else {
+        if r.fs.starts_with("ext") {
+            // ext always records a mode: none means no inode was read (a deleted name whose
+            // inode number was cleared), which TSK writes as an unknown type and no permissions.
+            return format!("{t}/----------");
+        }
         let ro = r.attributes.iter().any(|a| a == "read_only");
         let rwx = if ro { "r-xr-xr-x" } else { "rwxrwxrwx" };
         return format!("{t}/{t}{rwx}");
@@ -276,7 +281,7 @@ pub fn bodyfile_mode(r: &FileRecord) -> String {
         0o060000 => 'b',
         0o010000 => 'p',
         0o140000 => 'h',
-        _ => t,
+        _ => '-',
     };
     format!("{t}/{ft}{p}")
 }

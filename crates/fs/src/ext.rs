@@ -2021,6 +2021,12 @@ impl FileSystem for Ext {
 
     fn open(&self, e: &Entry) -> Result<Contents<'_>, FsError> {
         let Handle::Ext { inode } = e.handle else {
+            if e.deleted {
+                return Err(FsError::Content(
+                    "the deleted name no longer records an inode number: content not recoverable"
+                        .into(),
+                ));
+            }
             return Err(FsError::Content(format!("{} has no content", e.path)));
         };
         let ino = self.read_inode(inode).map_err(FsError::Content)?;
