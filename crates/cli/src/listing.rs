@@ -56,7 +56,8 @@ pub fn content_bytes(items: &[Listed]) -> u64 {
             Listed::Entry { entry, .. } if entry.kind == EntryKind::File => entry.size,
             _ => 0,
         })
-        .sum()
+        // Sizes come from the evidence and may be absurd: saturate rather than overflow.
+        .fold(0u64, u64::saturating_add)
 }
 
 /// The directory a user named, as the file systems spell paths (no leading or trailing `/`).

@@ -54,6 +54,10 @@ const MAX_GROUPS: u64 = 1 << 20;
 const MAX_DIR_BYTES: u64 = 1 << 30;
 /// Longest symbolic-link target read (PATH_MAX).
 const MAX_LINK: u64 = 4096;
+/// Sparse content (holes, read as zeros) accepted up to this many times the volume size …
+const MAX_HOLE_FACTOR: u64 = 64;
+/// … and at least this much.
+const MIN_HOLE_LIMIT: u64 = 4 << 30;
 /// Bitmap blocks kept in memory.
 const BITMAP_CACHE: usize = 1024;
 
@@ -2096,6 +2100,26 @@ impl FileSystem for Ext {
                 )));
             }
         }
+        // Holes cost nothing on disk but must be read as zeros: a corrupt size would have
+        // peel hash terabytes of nothing. Sparse content far beyond the volume is refused.
+        let stored = runs
+            .iter()
+            .fold(0u64, |a, r| {
+                a.saturating_add(r.len.saturating_mul(self.bs()))
+            })
+            .min(ino.size);
+        let holes = ino.size - stored;
+        let hole_limit = self
+            .src
+            .len()
+            .saturating_mul(MAX_HOLE_FACTOR)
+            .max(MIN_HOLE_LIMIT);
+        if holes > hole_limit {
+            return Err(FsError::Content(format!(
+                "inode {inode} records {} bytes of which only {stored} are stored: {holes} bytes of holes, more than {MAX_HOLE_FACTOR} times the volume (corrupt size?); not read",
+                ino.size
+            )));
+        }
         let source = match (how, unalloc) {
             (MapKind::Extents, false) => "extents",
             (MapKind::Extents, true) => "deleted-extents",
@@ -2495,6 +2519,14 @@ mod tests {
         })
         .unwrap_err();
         assert!(garbage.contains("no extent header"), "{garbage}");
+        let huge = one_file_with_root_extents(|img| {
+            let b = &mut img.inode(12)[0x28..0x64];
+            extent_header(b, 1, 4, 0);
+            extent(b, 0, 0, 1, 40);
+            put32(img.inode(12), 0x6C, 2); // size_high: 8 GiB + 1 KiB, one block stored
+        })
+        .unwrap_err();
+        assert!(huge.contains("bytes of holes"), "{huge}");
         let too_many = one_file_with_root_extents(|img| {
             let b = &mut img.inode(12)[0x28..0x64];
             extent_header(b, 9, 4, 0);
