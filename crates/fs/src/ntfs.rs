@@ -146,6 +146,8 @@ struct Record {
     /// `$STANDARD_INFORMATION` owner id (NTFS 3.0+ only).
     owner_id: Option<u32>,
     attr_list: Vec<(u32, u64)>, // (type, record) pairs from $ATTRIBUTE_LIST
+    /// A non-resident `$ATTRIBUTE_LIST`: its runs and size, read by `full_record`.
+    attr_list_runs: Option<(Vec<(Option<u64>, u64)>, u64)>,
     volume_name: Option<String>,
     volume_version: Option<(u8, u8)>,
     problems: Vec<String>,
@@ -390,6 +392,18 @@ impl Ntfs {
     /// A record with the attributes held in its extension records merged in.
     fn full_record(&self, n: u64) -> Result<Record, String> {
         let mut rec = self.parse_record(n)?;
+        if let Some((runs, size)) = rec.attr_list_runs.take() {
+            let size = size.min(1 << 24);
+            let byte_runs: Vec<(Option<u64>, u64)> = runs
+                .iter()
+                .map(|&(l, c)| (l.map(|l| l * self.cluster), c * self.cluster))
+                .collect();
+            let mut buf = vec![0u8; size as usize];
+            match read_runs_at(self.src.as_ref(), &byte_runs, 0, &mut buf) {
+                Ok(()) => rec.attr_list.extend(parse_attr_list(&buf)),
+                Err(e) => rec.problems.push(format!("attribute list unreadable: {e}")),
+            }
+        }
         if rec.attr_list.is_empty() {
             return Ok(rec);
         }
@@ -662,20 +676,17 @@ fn parse_attribute(a: &[u8], rec: &mut Record, total_clusters: u64) {
         }
         AT_ATTRIBUTE_LIST => {
             if let Some(v) = value {
-                let mut o = 0usize;
-                while o + 26 <= v.len() {
-                    let t = le32(v, o);
-                    let l = usize::from(le16(v, o + 4));
-                    let r = le64(v, o + 16) & 0x0000_FFFF_FFFF_FFFF;
-                    rec.attr_list.push((t, r));
-                    if l < 26 {
-                        break;
-                    }
-                    o += l;
-                }
+                rec.attr_list.extend(parse_attr_list(v));
             } else {
-                rec.problems
-                    .push("non-resident attribute list not followed".into());
+                let roff = usize::from(le16(a, 32));
+                let size = le64(a, 48);
+                match a.get(roff..).map(|r| decode_runs(r, total_clusters)) {
+                    Some(Ok(runs)) => rec.attr_list_runs = Some((runs, size)),
+                    Some(Err(e)) => rec.problems.push(format!("attribute list: {e}")),
+                    None => rec
+                        .problems
+                        .push("attribute list run list out of bounds".into()),
+                }
             }
         }
         AT_VOLUME_NAME => {
@@ -743,6 +754,22 @@ fn parse_attribute(a: &[u8], rec: &mut Record, total_clusters: u64) {
         }
         _ => {}
     }
+}
+
+/// (attribute type, MFT record) pairs of an `$ATTRIBUTE_LIST` value.
+fn parse_attr_list(v: &[u8]) -> Vec<(u32, u64)> {
+    let mut out = Vec::new();
+    let mut o = 0usize;
+    while o + 26 <= v.len() && out.len() < 65536 {
+        let t = le32(v, o);
+        let l = usize::from(le16(v, o + 4));
+        out.push((t, le64(v, o + 16) & 0x0000_FFFF_FFFF_FFFF));
+        if l < 26 {
+            break;
+        }
+        o += l;
+    }
+    out
 }
 
 /// LZNT1 decompression of one compression unit, bounded by `max` output bytes.
@@ -1085,7 +1112,7 @@ impl FileSystem for Ntfs {
             if rec.base != 0 {
                 continue;
             }
-            let rec = if rec.attr_list.is_empty() {
+            let rec = if rec.attr_list.is_empty() && rec.attr_list_runs.is_none() {
                 rec
             } else {
                 self.full_record(n).unwrap_or(rec)
