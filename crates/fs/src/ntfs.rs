@@ -90,6 +90,9 @@ fn utf16(b: &[u8]) -> (String, Option<Vec<u8>>) {
     }
 }
 
+/// Runs of a stream: (first cluster, or `None` for a hole; cluster count).
+type Runs = Vec<(Option<u64>, u64)>;
+
 /// One `$FILE_NAME` attribute.
 #[derive(Debug, Clone)]
 struct FileName {
@@ -147,7 +150,7 @@ struct Record {
     owner_id: Option<u32>,
     attr_list: Vec<(u32, u64)>, // (type, record) pairs from $ATTRIBUTE_LIST
     /// A non-resident `$ATTRIBUTE_LIST`: its runs and size, read by `full_record`.
-    attr_list_runs: Option<(Vec<(Option<u64>, u64)>, u64)>,
+    attr_list_runs: Option<(Runs, u64)>,
     volume_name: Option<String>,
     volume_version: Option<(u8, u8)>,
     problems: Vec<String>,
