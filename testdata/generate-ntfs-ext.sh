@@ -938,6 +938,9 @@ truth_volume() {   # IMG START PREFIX OUTDIR MANIFEST [NAME=PATH ...]
             { echo "exit $rc"; sed "s|$TD/||g" "$BUILD/tsk.err"; } >"$out/${p}$what.stderr.txt"
         fi
     done
+    # unallocated space as TSK's blkls gives it: byte count and SHA-256
+    printf '%s %s\n' "$(blkls -o "$start" "$img" | wc -c)" "$(blkls -o "$start" "$img" | sha256sum | cut -d' ' -f1)" \
+        >"$out/${p}blkls.txt"
     python3 "$TRUTHPY" "$img" "$start" "$out/${p}fls.txt" "$out/${p}body.txt" "$man" \
         "$out/${p}files.tsv" "$out/${p}icat-stderr.txt" "$out/${p}deleted.tsv"
     # istat of each deleted entry (files and directories), once per inode / MFT record

@@ -46,7 +46,7 @@ die() { printf 'FATAL: %s\n' "$*" >&2; exit 1; }
 # command -> Debian package
 declare -A PKG_OF=(
     [mkfs.fat]=dosfstools [mcopy]=mtools [mmd]=mtools [mdel]=mtools [mdeltree]=mtools
-    [fls]=sleuthkit [icat]=sleuthkit [istat]=sleuthkit [mmls]=sleuthkit [fsstat]=sleuthkit
+    [fls]=sleuthkit [icat]=sleuthkit [blkls]=sleuthkit [istat]=sleuthkit [mmls]=sleuthkit [fsstat]=sleuthkit
     [ewfacquire]=ewf-tools [ewfinfo]=ewf-tools [ewfverify]=ewf-tools
     [sfdisk]=fdisk [sgdisk]=gdisk [faketime]=faketime [zip]=zip [python3]=python3
     [unzip]=unzip [gzip]=gzip [sha256sum]=coreutils [md5sum]=coreutils [truncate]=coreutils [split]=coreutils
@@ -602,6 +602,9 @@ truth_partition() {   # IMG START NAME OUTDIR MANIFEST
     fsstat -o "$start" "$img" >"$out/fsstat-$name.txt"
     fls -r -p -o "$start" "$img" >"$out/$name.fls.txt"
     fls -r -m / -o "$start" "$img" >"$out/$name.body.txt"
+    # unallocated space as TSK's blkls gives it: byte count and SHA-256
+    printf '%s %s\n' "$(blkls -o "$start" "$img" | wc -c)" "$(blkls -o "$start" "$img" | sha256sum | cut -d' ' -f1)" \
+        >"$out/$name.blkls.txt"
     python3 "$TRUTHPY" "$img" "$start" "$out/$name.fls.txt" "$out/$name.body.txt" "$man" \
         "$out/$name.files.tsv"
 }
