@@ -459,8 +459,16 @@ fn unallocated_space_equals_blkls() {
         first["evidence_offset"].as_u64().unwrap(),
         first["volume"]["offset"].as_u64().unwrap() + first["offset"].as_u64().unwrap()
     );
-    assert!(first["locator_text"].as_str().unwrap().contains(" / vol:1@1048576 / fat16 / @0x"));
-    let gaps: Vec<_> = regions.iter().filter(|r| r["kind"] == "unpartitioned").collect();
+    assert!(
+        first["locator_text"]
+            .as_str()
+            .unwrap()
+            .contains(" / vol:1@1048576 / fat16 / @0x")
+    );
+    let gaps: Vec<_> = regions
+        .iter()
+        .filter(|r| r["kind"] == "unpartitioned")
+        .collect();
     assert_eq!(gaps[0]["offset"], 0);
     assert_eq!(gaps[0]["length"], 2048 * 512);
 }

@@ -2,7 +2,12 @@
 //! the GPT disk): names, TSK addresses (`76-128-4`), deleted flags, SHA-256 of every stream
 //! (resident, non-resident, sparse, LZNT1-compressed, ADS, deleted), bodyfile rows with both
 //! `$STANDARD_INFORMATION` and `$FILE_NAME` times, and unallocated space equal to `blkls`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod common;
 use common::*;
@@ -27,7 +32,10 @@ fn names_addresses_and_deleted_flags_equal_fls() {
     want.sort();
     got.sort();
     assert_eq!(got, want);
-    assert!(got.iter().any(|e| e.path == "OldDir/inside.txt" && e.deleted));
+    assert!(
+        got.iter()
+            .any(|e| e.path == "OldDir/inside.txt" && e.deleted)
+    );
     assert!(got.iter().any(|e| e.path == "$OrphanFiles/OrphanFile-16"));
 }
 
@@ -42,15 +50,40 @@ fn stream_hashes_equal_icat() {
             .find(|r| r["tsk_addr"] == row["inode"].as_str() && r["path"] == row["path"].as_str())
             .unwrap_or_else(|| panic!("{} {} not listed", row["inode"], row["path"]));
         assert_eq!(r["sha256"], row["sha256"].as_str(), "{}", row["path"]);
-        assert_eq!(r["size"].as_u64().unwrap().to_string(), row["size"], "{}", row["path"]);
+        assert_eq!(
+            r["size"].as_u64().unwrap().to_string(),
+            row["size"],
+            "{}",
+            row["path"]
+        );
         checked += 1;
     }
     assert_eq!(checked, 18, "every recoverable stream TSK lists");
-    let by = |p: &str| files(&recs).into_iter().find(|r| r["path"] == p).unwrap().clone();
-    assert!(by("Compressed/compressible.txt")["attributes"].to_string().contains("compressed"));
-    assert!(by("sparse.bin")["attributes"].to_string().contains("sparse"));
-    assert_eq!(by("deleted-large.bin")["content_source"], "deleted-data-runs");
-    assert_eq!(by("deleted-small.txt")["content_source"], "deleted-mft-resident");
+    let by = |p: &str| {
+        files(&recs)
+            .into_iter()
+            .find(|r| r["path"] == p)
+            .unwrap()
+            .clone()
+    };
+    assert!(
+        by("Compressed/compressible.txt")["attributes"]
+            .to_string()
+            .contains("compressed")
+    );
+    assert!(
+        by("sparse.bin")["attributes"]
+            .to_string()
+            .contains("sparse")
+    );
+    assert_eq!(
+        by("deleted-large.bin")["content_source"],
+        "deleted-data-runs"
+    );
+    assert_eq!(
+        by("deleted-small.txt")["content_source"],
+        "deleted-mft-resident"
+    );
 }
 
 #[test]
@@ -64,7 +97,10 @@ fn deleted_files_hash_to_their_originals() {
         if c[3] == "-" {
             continue;
         }
-        let r = files(&recs).into_iter().find(|r| r["path"] == c[1]).unwrap();
+        let r = files(&recs)
+            .into_iter()
+            .find(|r| r["path"] == c[1])
+            .unwrap();
         assert_eq!(r["deleted"], true);
         assert_eq!(r["sha256"], c[3], "{}", c[1]);
         n += 1;
@@ -75,12 +111,18 @@ fn deleted_files_hash_to_their_originals() {
 #[test]
 fn both_time_sets_are_recorded() {
     let recs = listing(false);
-    let r = files(&recs).into_iter().find(|r| r["path"] == "README.txt").unwrap();
+    let r = files(&recs)
+        .into_iter()
+        .find(|r| r["path"] == "README.txt")
+        .unwrap();
     assert!(r["modified"].is_string());
     assert_eq!(r["extra_times"][0]["source"], "$FILE_NAME");
     assert!(r["extra_times"][0]["created"].is_string());
     let istat = truth("gpt-ntfs-ext/p1.istat-dosname.txt");
-    let d = files(&recs).into_iter().find(|r| r["path"] == "Long name with a DOS alias.txt").unwrap();
+    let d = files(&recs)
+        .into_iter()
+        .find(|r| r["path"] == "Long name with a DOS alias.txt")
+        .unwrap();
     assert_eq!(d["short_name"], "LONGNA~1.TXT");
     assert!(istat.contains("LONGNA~1.TXT"));
 }
@@ -97,7 +139,10 @@ fn normalise(body: &str, hardlinked: &[&str]) -> Vec<String> {
         .filter(|l| !l.starts_with("0|/$OrphanFiles|"))
         .filter(|l| {
             let c: Vec<&str> = l.split('|').collect();
-            !(c[1].contains("($FILE_NAME)") && hardlinked.iter().any(|r| c[2].starts_with(&format!("{r}-"))))
+            !(c[1].contains("($FILE_NAME)")
+                && hardlinked
+                    .iter()
+                    .any(|r| c[2].starts_with(&format!("{r}-"))))
         })
         .map(|l| {
             let mut c: Vec<String> = l.split('|').map(str::to_string).collect();
@@ -117,7 +162,15 @@ fn normalise(body: &str, hardlinked: &[&str]) -> Vec<String> {
 #[test]
 fn bodyfile_rows_equal_fls_m() {
     let img = image("gpt-ntfs-ext");
-    let o = peel(&["ls", "-r", "--format", "bodyfile", "--volume", "1", img.to_str().unwrap()]);
+    let o = peel(&[
+        "ls",
+        "-r",
+        "--format",
+        "bodyfile",
+        "--volume",
+        "1",
+        img.to_str().unwrap(),
+    ]);
     assert_eq!(code(&o), 0);
     let hard = ["77"]; // shared-notes.txt and its second name
     let got = normalise(&stdout(&o), &hard);
@@ -164,8 +217,15 @@ fn info_reports_ntfs_facts() {
     assert_eq!(v["fs_info"]["cluster_size"], "4096");
     let fsstat = truth("gpt-ntfs-ext/fsstat-p1.txt");
     let serial = v["fs_info"]["serial"].as_str().unwrap().to_uppercase();
-    assert!(fsstat.to_uppercase().contains(&serial), "serial {serial} in fsstat");
-    let unalloc: u64 = v["fs_info"]["unallocated_bytes"].as_str().unwrap().parse().unwrap();
+    assert!(
+        fsstat.to_uppercase().contains(&serial),
+        "serial {serial} in fsstat"
+    );
+    let unalloc: u64 = v["fs_info"]["unallocated_bytes"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     let blk = truth("gpt-ntfs-ext/p1.blkls.txt");
     assert_eq!(unalloc.to_string(), blk.split_whitespace().next().unwrap());
 }

@@ -1108,6 +1108,23 @@ impl Ntfs {
             e.tsk_addr = Some(format!("{}-128-{}", rec.num, d.id));
             out.push(e);
         }
+        if !rec.is_dir
+            && !rec
+                .data
+                .iter()
+                .any(|d| d.ty == AT_DATA || !d.name.is_empty())
+        {
+            // No stream could be read (a damaged attribute): list the name all the same.
+            let mut e = base.clone();
+            e.tsk_addr = Some(rec.num.to_string());
+            let why = if rec.problems.is_empty() {
+                "no $DATA attribute".to_string()
+            } else {
+                rec.problems.join("; ")
+            };
+            e.handle = Handle::Unreadable(format!("MFT record {}: {why}", rec.num));
+            out.push(e);
+        }
         let mut seen = HashSet::new();
         for d in rec.data.iter().filter(|d| !d.name.is_empty()) {
             if !seen.insert((d.ty, d.name.clone())) {
@@ -1295,7 +1312,8 @@ impl FileSystem for Ntfs {
         //    index, then every record whose $FILE_NAME names that directory as parent and is
         //    not in the index yet (deleted files, damaged indexes).
         let mut children: HashMap<u64, Vec<Child>> = HashMap::new();
-        let mut placed: HashSet<(u64, String)> = HashSet::new(); // (record, name) listed somewhere
+        // (directory, record, name) already listed
+        let mut placed: HashSet<(u64, u64, String)> = HashSet::new();
         for (&d, dir) in nodes.iter().filter(|(_, r)| r.is_dir && r.in_use) {
             let (entries, problems) = self.index_entries(dir);
             for p in problems {
@@ -1338,7 +1356,7 @@ impl FileSystem for Ntfs {
                     name: ie.name.clone(),
                     indexed: true,
                 });
-                placed.insert((ie.record, ie.name));
+                placed.insert((d, ie.record, ie.name));
             }
         }
         for (&n, rec) in &nodes {
@@ -1350,7 +1368,7 @@ impl FileSystem for Ntfs {
                 .iter()
                 .filter(|f| f.namespace != 2 || rec.names.iter().all(|g| g.namespace == 2))
             {
-                if placed.contains(&(n, f.name.clone())) {
+                if placed.contains(&(f.parent, n, f.name.clone())) {
                     continue;
                 }
                 let parent_ok = f.parent != n
@@ -1367,7 +1385,7 @@ impl FileSystem for Ntfs {
                         name: f.name.clone(),
                         indexed: false,
                     });
-                    placed.insert((n, f.name.clone()));
+                    placed.insert((f.parent, n, f.name.clone()));
                 }
             }
         }

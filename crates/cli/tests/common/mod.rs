@@ -138,16 +138,27 @@ pub struct FlsEntry {
 pub fn parse_fls(text: &str) -> Vec<FlsEntry> {
     let mut v = Vec::new();
     for line in text.lines() {
-        let Some((head, path)) = line.split_once(":\t") else { continue };
+        let Some((head, path)) = line.split_once(":\t") else {
+            continue;
+        };
         let parts: Vec<&str> = head.split_whitespace().collect();
         let ty = parts[0];
         if ty.ends_with('v') || ty.ends_with('V') {
             continue;
         }
         let deleted = parts.contains(&"*");
-        let inode = parts.last().unwrap().trim_end_matches("(realloc)").to_string();
+        let inode = parts
+            .last()
+            .unwrap()
+            .trim_end_matches("(realloc)")
+            .to_string();
         let meta = ty.split('/').nth(1).unwrap_or("");
-        v.push(FlsEntry { inode, deleted, dir: meta.starts_with('d'), path: path.to_string() });
+        v.push(FlsEntry {
+            inode,
+            deleted,
+            dir: meta.starts_with('d'),
+            path: path.to_string(),
+        });
     }
     v
 }
