@@ -193,16 +193,13 @@ fn alternate_data_stream_via_cat() {
 
 #[test]
 fn unallocated_space_equals_blkls() {
-    for (vol, p) in [(1, "p1")] {
-        let img = image("gpt-ntfs-ext");
-        let v = vol.to_string();
-        let o = peel(&["unalloc", "--raw", "--volume", &v, img.to_str().unwrap()]);
-        assert_eq!(code(&o), 0, "{}", stderr(&o));
-        let want = truth(&format!("gpt-ntfs-ext/{p}.blkls.txt"));
-        let (len, sha) = want.trim().split_once(' ').unwrap();
-        assert_eq!(o.stdout.len().to_string(), len, "{p}");
-        assert_eq!(sha256_hex(&o.stdout), sha, "{p}");
-    }
+    let img = image("gpt-ntfs-ext");
+    let o = peel(&["unalloc", "--raw", "--volume", "1", img.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let want = truth("gpt-ntfs-ext/p1.blkls.txt");
+    let (len, sha) = want.trim().split_once(' ').unwrap();
+    assert_eq!(o.stdout.len().to_string(), len);
+    assert_eq!(sha256_hex(&o.stdout), sha);
 }
 
 #[test]
