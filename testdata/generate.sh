@@ -4,20 +4,25 @@
 #   bash testdata/generate.sh            # rebuild everything (sources are kept if present)
 #   bash testdata/generate.sh --sources  # also rewrite tree/, deleted-src/ and late-src/
 #   bash testdata/generate.sh --split    # also write build/fat-disk.001, .002, ... (split raw)
+#   bash testdata/generate.sh --fat-only # skip the NTFS and ext images (generate-ntfs-ext.sh)
 #
-# Everything is built from regular files (no mounting, no loop devices): sfdisk/sgdisk on image
+# The FAT part is built from regular files (no mounting, no loop devices): sfdisk/sgdisk on image
 # files, mkfs.fat on separate partition files, mtools to populate them, dd conv=notrunc to place
-# them. Scratch files live in testdata/build/ (git-ignored) and are recreated on each run.
+# them. The NTFS and ext images are made at the end by generate-ntfs-ext.sh, which mounts
+# (ntfs-3g over FUSE, one loop mount) and so needs root. Scratch files live in testdata/build/
+# (git-ignored) and are recreated on each run.
 set -euo pipefail
 
-usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
 
 SPLIT=0
 REGEN_SOURCES=0
+FAT_ONLY=0
 for arg in "$@"; do
     case "$arg" in
         --split) SPLIT=1 ;;
         --sources) REGEN_SOURCES=1 ;;
+        --fat-only) FAT_ONLY=1 ;;
         -h|--help) usage; exit 0 ;;
         *) echo "unknown argument: $arg" >&2; usage >&2; exit 2 ;;
     esac
@@ -41,7 +46,7 @@ die() { printf 'FATAL: %s\n' "$*" >&2; exit 1; }
 # command -> Debian package
 declare -A PKG_OF=(
     [mkfs.fat]=dosfstools [mcopy]=mtools [mmd]=mtools [mdel]=mtools [mdeltree]=mtools
-    [fls]=sleuthkit [icat]=sleuthkit [istat]=sleuthkit [mmls]=sleuthkit [fsstat]=sleuthkit
+    [fls]=sleuthkit [icat]=sleuthkit [blkls]=sleuthkit [istat]=sleuthkit [mmls]=sleuthkit [fsstat]=sleuthkit
     [ewfacquire]=ewf-tools [ewfinfo]=ewf-tools [ewfverify]=ewf-tools
     [sfdisk]=fdisk [sgdisk]=gdisk [faketime]=faketime [zip]=zip [python3]=python3
     [unzip]=unzip [gzip]=gzip [sha256sum]=coreutils [md5sum]=coreutils [truncate]=coreutils [split]=coreutils
@@ -597,6 +602,9 @@ truth_partition() {   # IMG START NAME OUTDIR MANIFEST
     fsstat -o "$start" "$img" >"$out/fsstat-$name.txt"
     fls -r -p -o "$start" "$img" >"$out/$name.fls.txt"
     fls -r -m / -o "$start" "$img" >"$out/$name.body.txt"
+    # unallocated space as TSK's blkls gives it: byte count and SHA-256
+    printf '%s %s\n' "$(blkls -o "$start" "$img" | wc -c)" "$(blkls -o "$start" "$img" | sha256sum | cut -d' ' -f1)" \
+        >"$out/$name.blkls.txt"
     python3 "$TRUTHPY" "$img" "$start" "$out/$name.fls.txt" "$out/$name.body.txt" "$man" \
         "$out/$name.files.tsv"
 }
@@ -984,19 +992,28 @@ while IFS= read -r m; do
 done <"$ZT/bundle.members.txt" >"$ZT/bundle.files.tsv"
 
 # --------------------------------------------------------------------------------------------
+# 5c. NTFS and ext2/3/4 images (a separate script, because it mounts file systems)
+# --------------------------------------------------------------------------------------------
+if [ "$FAT_ONLY" = 0 ]; then
+    NE_ARGS=()
+    [ "$REGEN_SOURCES" = 1 ] && NE_ARGS+=(--sources)
+    bash "$TD/generate-ntfs-ext.sh" "${NE_ARGS[@]}"
+fi
+
+# --------------------------------------------------------------------------------------------
 # 6. Tool versions and summary
 # --------------------------------------------------------------------------------------------
 {
     echo "# versions of the tools that made these images (bash testdata/generate.sh)"
-    echo "\$ mkfs.fat --version";   mkfs.fat --version 2>/dev/null | head -1 || true
-    echo "\$ mtools --version";     mtools --version | head -1
+    echo "\$ mkfs.fat --version";   mkfs.fat --version 2>/dev/null | sed -n 1p || true
+    echo "\$ mtools --version";     mtools --version | sed -n 1p
     echo "\$ fls -V";               fls -V
-    echo "\$ ewfacquire -V";        ewfacquire -V | head -1
+    echo "\$ ewfacquire -V";        ewfacquire -V | sed -n 1p
     echo "\$ sfdisk --version";     sfdisk --version
     echo "\$ sgdisk --version";     sgdisk --version | grep .
     echo "\$ faketime --version";   faketime --version | grep .
     echo "\$ zip -v";               zip -v | sed -n 2p
-    echo "\$ gzip --version";       gzip --version | head -1
+    echo "\$ gzip --version";       gzip --version | sed -n 1p
     echo "\$ python3 --version";    python3 --version
     echo "\$ dpkg-query -W (Debian packages)"
     dpkg-query -W dosfstools mtools sleuthkit ewf-tools libewf2 fdisk gdisk faketime zip gzip \

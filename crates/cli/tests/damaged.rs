@@ -266,3 +266,143 @@ fn evidence_is_never_written() {
     assert_eq!(sha256_hex(&std::fs::read(&img).unwrap()), before);
     assert_eq!(std::fs::metadata(&img).unwrap().modified().unwrap(), m0);
 }
+
+/// (record number, deleted, path) of TSK's `fls -r -p`, without its `$` system entries.
+fn fls_records(text: &str) -> Vec<(String, bool, String)> {
+    let mut v: Vec<_> = parse_fls(text)
+        .into_iter()
+        .filter(|e| !e.path.starts_with('$'))
+        .map(|e| {
+            (
+                e.inode.split('-').next().unwrap().to_string(),
+                e.deleted,
+                e.path,
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn peel_records(recs: &[serde_json::Value]) -> Vec<(String, bool, String)> {
+    let mut v: Vec<_> = as_fls(recs)
+        .into_iter()
+        .filter(|e| !e.path.starts_with('$'))
+        .map(|e| {
+            (
+                e.inode.split('-').next().unwrap().to_string(),
+                e.deleted,
+                e.path,
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// The intact files of the damaged NTFS volumes (from the generator's notes) keep their hashes.
+fn intact(recs: &[serde_json::Value], except: &str) {
+    for (path, sha) in [
+        (
+            "README.txt",
+            "2ece1ec6e769a2669bfd675d2dd376c6412497ec8b845981564bace81ed34089",
+        ),
+        (
+            "fixup.txt",
+            "a32e4e45b929c1bd8823ea298dff11dc11616487235b6c918cbc27b15ddb541e",
+        ),
+        (
+            "attrlen.txt",
+            "518ef5dc45d998a845c89ec16cec5932b47fd8eb08b697a5bafc06b05c906204",
+        ),
+        (
+            "runlist.bin",
+            "8aabfb28370d249ff160b25700ee74536449f08e40c9810e3e6ff6495529421b",
+        ),
+    ] {
+        if path != except {
+            assert_eq!(by_path(recs, path)["sha256"], sha, "{path}");
+        }
+    }
+}
+
+#[test]
+fn ntfs_record_with_bad_fixup_is_listed_by_name_with_an_error() {
+    let (rc, recs, _) = ls_hash(&image("ntfs-fixup"));
+    assert_eq!(rc, 1);
+    assert_eq!(
+        peel_records(&recs),
+        fls_records(&truth("damaged/ntfs-fixup.fls.txt"))
+    );
+    let f = by_path(&recs, "fixup.txt");
+    assert!(
+        f["content_error"]
+            .as_str()
+            .unwrap()
+            .contains("fixup mismatch in sector 1"),
+        "{f}"
+    );
+    assert!(errors(&recs).iter().any(|e| {
+        e["locator_text"]
+            .as_str()
+            .unwrap()
+            .ends_with("$MFT record 65#65")
+    }));
+    intact(&recs, "fixup.txt");
+}
+
+#[test]
+fn ntfs_attribute_past_its_record_is_reported() {
+    let (rc, recs, _) = ls_hash(&image("ntfs-attrlen"));
+    assert_eq!(rc, 1);
+    assert_eq!(
+        peel_records(&recs),
+        fls_records(&truth("damaged/ntfs-attrlen.fls.txt"))
+    );
+    let f = by_path(&recs, "attrlen.txt");
+    assert!(f.get("sha256").is_none());
+    assert!(
+        f["content_error"]
+            .as_str()
+            .unwrap()
+            .contains("has length 936, past the end of the record"),
+        "{f}"
+    );
+    intact(&recs, "attrlen.txt");
+}
+
+#[test]
+fn ntfs_run_outside_the_volume_is_not_read() {
+    let (rc, recs, _) = ls_hash(&image("ntfs-runlist"));
+    assert_eq!(rc, 1);
+    assert_eq!(
+        peel_records(&recs),
+        fls_records(&truth("damaged/ntfs-runlist.fls.txt"))
+    );
+    let f = by_path(&recs, "runlist.bin");
+    assert!(
+        f["content_error"]
+            .as_str()
+            .unwrap()
+            .contains("points outside the volume (767 clusters)"),
+        "{f}"
+    );
+    intact(&recs, "runlist.bin");
+}
+
+#[test]
+fn ntfs_parent_references_that_loop_end() {
+    let (rc, recs, _) = ls_hash(&image("ntfs-parentloop"));
+    assert_eq!(rc, 1);
+    // Same listing as TSK, which also descends one step into the loop and stops.
+    assert_eq!(
+        peel_records(&recs),
+        fls_records(&truth("damaged/ntfs-parentloop.fls.txt"))
+    );
+    let loops = errors(&recs)
+        .iter()
+        .filter(|e| e["message"].as_str().unwrap().contains("directory loop"))
+        .count();
+    assert_eq!(loops, 2);
+    intact(&recs, "");
+}

@@ -31,15 +31,7 @@ fn names_addresses_and_deleted_flags_equal_fls() {
     for (vol, p) in PARTS {
         let mut want = parse_fls(&truth(&format!("fat-disk/{p}.fls.txt")));
         let recs = listing(vol, false);
-        let mut got: Vec<FlsEntry> = files(&recs)
-            .iter()
-            .map(|r| FlsEntry {
-                inode: r["addr"].as_u64().unwrap(),
-                deleted: r["deleted"].as_bool().unwrap(),
-                dir: r["kind"] == "dir",
-                path: r["path"].as_str().unwrap().to_string(),
-            })
-            .collect();
+        let mut got = as_fls(&recs);
         want.sort();
         got.sort();
         assert_eq!(got, want, "partition {p}");
@@ -53,10 +45,11 @@ fn content_hashes_equal_icat_for_allocated_and_recoverable_deleted_files() {
         let truth = parse_files_tsv(&truth(&format!("fat-disk/{p}.files.tsv")));
         let recs = listing(vol, true);
         let mut checked = 0;
-        for (inode, row) in &truth {
+        for row in truth.values() {
+            let inode: u64 = row["inode"].parse().unwrap();
             let rec = files(&recs)
                 .into_iter()
-                .find(|r| r["addr"].as_u64() == Some(*inode))
+                .find(|r| r["addr"].as_u64() == Some(inode))
                 .unwrap_or_else(|| panic!("{p}: inode {inode} ({}) not listed", row["path"]));
             assert_eq!(rec["path"], row["path"].as_str(), "{p} inode {inode}");
             assert_eq!(
@@ -443,4 +436,39 @@ fn gpt_disk_lists_files_and_reports_the_blank_partition() {
         assert_eq!(r["sha256"], row["sha256"].as_str());
         assert_eq!(r["deleted"], row["deleted"] == "yes");
     }
+}
+
+#[test]
+fn unallocated_space_equals_blkls() {
+    let img = image("fat-disk");
+    for (vol, p) in [(1, "p1"), (2, "p2"), (5, "p5")] {
+        let v = vol.to_string();
+        let o = peel(&["unalloc", "--raw", "--volume", &v, img.to_str().unwrap()]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        let want = truth(&format!("fat-disk/{p}.blkls.txt"));
+        let (len, sha) = want.trim().split_once(' ').unwrap();
+        assert_eq!(o.stdout.len().to_string(), len, "{p}");
+        assert_eq!(sha256_hex(&o.stdout), sha, "{p}");
+    }
+    // The listing carries locators and evidence offsets, and unpartitioned gaps too.
+    let o = peel(&["unalloc", "--format", "jsonl", img.to_str().unwrap()]);
+    let regions = records(&o);
+    let first = &regions[0];
+    assert_eq!(first["kind"], "unallocated");
+    assert_eq!(
+        first["evidence_offset"].as_u64().unwrap(),
+        first["volume"]["offset"].as_u64().unwrap() + first["offset"].as_u64().unwrap()
+    );
+    assert!(
+        first["locator_text"]
+            .as_str()
+            .unwrap()
+            .contains(" / vol:1@1048576 / fat16 / @0x")
+    );
+    let gaps: Vec<_> = regions
+        .iter()
+        .filter(|r| r["kind"] == "unpartitioned")
+        .collect();
+    assert_eq!(gaps[0]["offset"], 0);
+    assert_eq!(gaps[0]["length"], 2048 * 512);
 }

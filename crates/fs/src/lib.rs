@@ -76,6 +76,8 @@ pub enum Handle {
         /// Inode number.
         inode: u64,
     },
+    /// Known to be unreadable, with the reason (a damaged metadata record, say).
+    Unreadable(String),
     /// NTFS: MFT record and the id of the `$DATA` attribute (stream) to read.
     Ntfs {
         /// MFT record number.

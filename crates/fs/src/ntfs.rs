@@ -34,6 +34,10 @@ const AT_VOLUME_NAME: u32 = 0x60;
 const AT_VOLUME_INFORMATION: u32 = 0x70;
 const AT_DATA: u32 = 0x80;
 const AT_INDEX_ROOT: u32 = 0x90;
+const AT_INDEX_ALLOCATION: u32 = 0xA0;
+const AT_BITMAP: u32 = 0xB0;
+/// Index entries read from one directory, at most.
+const MAX_INDEX_ENTRIES: usize = 1 << 20;
 const AT_END: u32 = 0xFFFF_FFFF;
 
 fn le16(b: &[u8], at: usize) -> u16 {
@@ -90,6 +94,9 @@ fn utf16(b: &[u8]) -> (String, Option<Vec<u8>>) {
     }
 }
 
+/// Runs of a stream: (first cluster, or `None` for a hole; cluster count).
+type Runs = Vec<(Option<u64>, u64)>;
+
 /// One `$FILE_NAME` attribute.
 #[derive(Debug, Clone)]
 struct FileName {
@@ -143,9 +150,22 @@ struct Record {
     data: Vec<DataAttr>,
     index_root_id: Option<u16>,
     index_root_size: u64,
+    /// The `$I30` index root value (resident).
+    index_root: Vec<u8>,
+    /// The `$I30` index allocation: runs and size.
+    index_alloc: Option<(Runs, u64)>,
+    /// The `$I30` bitmap of index blocks in use.
+    index_bitmap: Option<Vec<u8>>,
     /// `$STANDARD_INFORMATION` owner id (NTFS 3.0+ only).
     owner_id: Option<u32>,
-    attr_list: Vec<(u32, u64)>, // (type, record) pairs from $ATTRIBUTE_LIST
+    /// Entries of the `$ATTRIBUTE_LIST`: where each attribute lives, and its id.
+    attr_list: Vec<AttrRef>,
+    /// Ids of every attribute in the record.
+    attr_ids: Vec<u16>,
+    /// The record header's next-attribute-id counter.
+    next_attr_id: u16,
+    /// A non-resident `$ATTRIBUTE_LIST`: its runs and size, read by `full_record`.
+    attr_list_runs: Option<(Runs, u64)>,
     volume_name: Option<String>,
     volume_version: Option<(u8, u8)>,
     problems: Vec<String>,
@@ -390,25 +410,50 @@ impl Ntfs {
     /// A record with the attributes held in its extension records merged in.
     fn full_record(&self, n: u64) -> Result<Record, String> {
         let mut rec = self.parse_record(n)?;
+        if let Some((runs, size)) = rec.attr_list_runs.take() {
+            let size = size.min(1 << 24);
+            let byte_runs: Vec<(Option<u64>, u64)> = runs
+                .iter()
+                .map(|&(l, c)| (l.map(|l| l * self.cluster), c * self.cluster))
+                .collect();
+            let mut buf = vec![0u8; size as usize];
+            match read_runs_at(self.src.as_ref(), &byte_runs, 0, &mut buf) {
+                Ok(()) => rec.attr_list.extend(parse_attr_list(&buf)),
+                Err(e) => rec.problems.push(format!("attribute list unreadable: {e}")),
+            }
+        }
         if rec.attr_list.is_empty() {
             return Ok(rec);
         }
         let mut others: Vec<u64> = rec
             .attr_list
             .iter()
-            .map(|&(_, r)| r)
+            .map(|a| a.record)
             .filter(|&r| r != n)
             .collect();
         others.sort_unstable();
         others.dedup();
         for r in others.into_iter().take(MAX_ATTR_LIST_RECORDS) {
             match self.parse_record(r) {
-                Ok(ext) if ext.base == n => {
+                Ok(mut ext) if ext.base == n => {
+                    renumber_clashes(&mut rec, &mut ext);
                     rec.names.extend(ext.names);
                     rec.data.extend(ext.data);
                     if rec.index_root_id.is_none() {
                         rec.index_root_id = ext.index_root_id;
+                        rec.index_root_size = ext.index_root_size;
+                        rec.index_root = ext.index_root;
                     }
+                    if rec.index_alloc.is_none() {
+                        rec.index_alloc = ext.index_alloc;
+                    }
+                    if rec.index_bitmap.is_none() {
+                        rec.index_bitmap = ext.index_bitmap;
+                    }
+                    if rec.si.is_none() {
+                        rec.si = ext.si;
+                    }
+                    rec.problems.extend(ext.problems);
                 }
                 Ok(_) => rec.problems.push(format!(
                     "attribute list names record {r}, which belongs to another file"
@@ -436,6 +481,62 @@ impl Ntfs {
             merged.problem = segs.iter().find_map(|d| d.problem.clone());
         }
         Some(merged)
+    }
+
+    /// The allocated entries of a directory's `$I30` index (root and in-use index blocks).
+    fn index_entries(&self, rec: &Record) -> (Vec<IndexEntry>, Vec<String>) {
+        let mut out = Vec::new();
+        let mut problems = Vec::new();
+        let root = &rec.index_root;
+        if root.len() >= 32 {
+            let block_size = u64::from(le32(root, 8));
+            let node = 16usize;
+            let entries = node + le32(root, node) as usize;
+            let end = node + le32(root, node + 4) as usize;
+            parse_index_node(root, entries, end, &mut out);
+            if let Some((runs, size)) = &rec.index_alloc {
+                if !(512..=65536).contains(&block_size) || !block_size.is_multiple_of(512) {
+                    problems.push(format!(
+                        "directory index block size {block_size} is implausible"
+                    ));
+                    return (out, problems);
+                }
+                let byte_runs: Vec<(Option<u64>, u64)> = runs
+                    .iter()
+                    .map(|&(l, c)| (l.map(|l| l * self.cluster), c * self.cluster))
+                    .collect();
+                let blocks = size / block_size;
+                for i in 0..blocks.min(1 << 16) {
+                    let in_use = rec
+                        .index_bitmap
+                        .as_ref()
+                        .is_none_or(|bm| byte(bm, (i / 8) as usize) & (1 << (i % 8)) != 0);
+                    if !in_use {
+                        continue;
+                    }
+                    let mut blk = vec![0u8; block_size as usize];
+                    if let Err(e) =
+                        read_runs_at(self.src.as_ref(), &byte_runs, i * block_size, &mut blk)
+                    {
+                        problems.push(format!("directory index block {i}: {e}"));
+                        continue;
+                    }
+                    if blk.get(0..4) != Some(b"INDX") {
+                        problems.push(format!("directory index block {i} has no INDX signature"));
+                        continue;
+                    }
+                    if let Err(e) = apply_fixups(&mut blk, self.bps as usize) {
+                        problems.push(format!("directory index block {i}: {e}"));
+                        continue;
+                    }
+                    let node = 24usize;
+                    let entries = node + le32(&blk, node) as usize;
+                    let end = node + le32(&blk, node + 4) as usize;
+                    parse_index_node(&blk, entries, end, &mut out);
+                }
+            }
+        }
+        (out, problems)
     }
 
     fn cluster_bitmap(&self) -> Option<Vec<u8>> {
@@ -590,6 +691,7 @@ fn parse_record_bytes(
         in_use: flags & 0x01 != 0,
         is_dir: flags & 0x02 != 0,
         base: le64(buf, 32) & 0x0000_FFFF_FFFF_FFFF,
+        next_attr_id: le16(buf, 40),
         ..Record::default()
     };
     let used = (le32(buf, 24) as usize).min(buf.len());
@@ -619,6 +721,7 @@ fn parse_record_bytes(
 
 fn parse_attribute(a: &[u8], rec: &mut Record, total_clusters: u64) {
     let ty = le32(a, 0);
+    rec.attr_ids.push(le16(a, 14));
     let non_res = byte(a, 8) != 0;
     let name_len = usize::from(byte(a, 9));
     let name_off = usize::from(le16(a, 10));
@@ -662,20 +765,17 @@ fn parse_attribute(a: &[u8], rec: &mut Record, total_clusters: u64) {
         }
         AT_ATTRIBUTE_LIST => {
             if let Some(v) = value {
-                let mut o = 0usize;
-                while o + 26 <= v.len() {
-                    let t = le32(v, o);
-                    let l = usize::from(le16(v, o + 4));
-                    let r = le64(v, o + 16) & 0x0000_FFFF_FFFF_FFFF;
-                    rec.attr_list.push((t, r));
-                    if l < 26 {
-                        break;
-                    }
-                    o += l;
-                }
+                rec.attr_list.extend(parse_attr_list(v));
             } else {
-                rec.problems
-                    .push("non-resident attribute list not followed".into());
+                let roff = usize::from(le16(a, 32));
+                let size = le64(a, 48);
+                match a.get(roff..).map(|r| decode_runs(r, total_clusters)) {
+                    Some(Ok(runs)) => rec.attr_list_runs = Some((runs, size)),
+                    Some(Err(e)) => rec.problems.push(format!("attribute list: {e}")),
+                    None => rec
+                        .problems
+                        .push("attribute list run list out of bounds".into()),
+                }
             }
         }
         AT_VOLUME_NAME => {
@@ -688,10 +788,25 @@ fn parse_attribute(a: &[u8], rec: &mut Record, total_clusters: u64) {
                 rec.volume_version = Some((byte(v, 8), byte(v, 9)));
             }
         }
+        AT_INDEX_ALLOCATION if name == "$I30" && non_res => {
+            let roff = usize::from(le16(a, 32));
+            let size = le64(a, 48);
+            match a.get(roff..).map(|r| decode_runs(r, total_clusters)) {
+                Some(Ok(runs)) => rec.index_alloc = Some((runs, size)),
+                Some(Err(e)) => rec.problems.push(format!("directory index: {e}")),
+                None => rec
+                    .problems
+                    .push("directory index run list out of bounds".into()),
+            }
+        }
+        AT_BITMAP if name == "$I30" => {
+            rec.index_bitmap = value.map(<[u8]>::to_vec);
+        }
         AT_INDEX_ROOT => {
             if name == "$I30" {
                 rec.index_root_id = Some(id);
                 rec.index_root_size = value.map(|v| v.len() as u64).unwrap_or(0);
+                rec.index_root = value.map(<[u8]>::to_vec).unwrap_or_default();
             } else {
                 rec.data.push(DataAttr {
                     ty: AT_INDEX_ROOT,
@@ -743,6 +858,89 @@ fn parse_attribute(a: &[u8], rec: &mut Record, total_clusters: u64) {
         }
         _ => {}
     }
+}
+
+/// One entry of a directory index: the record it names and the `$FILE_NAME` key.
+#[derive(Debug, Clone)]
+struct IndexEntry {
+    record: u64,
+    name: String,
+    namespace: u8,
+}
+
+/// Entries of one index node (a list starting at `entries` within `b`, ending at `end`).
+fn parse_index_node(b: &[u8], entries: usize, end: usize, out: &mut Vec<IndexEntry>) {
+    let end = end.min(b.len());
+    let mut o = entries;
+    while o + 16 <= end && out.len() < MAX_INDEX_ENTRIES {
+        let fref = le64(b, o);
+        let elen = usize::from(le16(b, o + 8));
+        let klen = usize::from(le16(b, o + 10));
+        let flags = le16(b, o + 12);
+        if flags & 0x02 != 0 || elen < 16 {
+            break;
+        }
+        if klen >= 66
+            && let Some(k) = b.get(o + 16..o + 16 + klen)
+        {
+            let nlen = usize::from(byte(k, 64));
+            if let Some(nb) = k.get(66..66 + nlen * 2) {
+                out.push(IndexEntry {
+                    record: fref & 0x0000_FFFF_FFFF_FFFF,
+                    name: utf16(nb).0,
+                    namespace: byte(k, 65),
+                });
+            }
+        }
+        o += elen;
+    }
+}
+
+/// One `$ATTRIBUTE_LIST` entry: the record holding the attribute.
+#[derive(Debug, Clone)]
+struct AttrRef {
+    record: u64,
+}
+
+/// Attributes pulled in from an extension record keep their ids unless an id is already used
+/// in the file; then, as TSK does, they get fresh ids from the base record's next-id counter,
+/// so that addresses like `64-144-7` stay unique and match `fls`.
+fn renumber_clashes(rec: &mut Record, ext: &mut Record) {
+    let take = |id: &mut u16, used: &mut Vec<u16>, next: &mut u16| {
+        if used.contains(id) {
+            *id = *next;
+            *next = next.wrapping_add(1);
+        }
+        used.push(*id);
+    };
+    let (mut used, mut next) = (std::mem::take(&mut rec.attr_ids), rec.next_attr_id);
+    for f in &mut ext.names {
+        take(&mut f.attr_id, &mut used, &mut next);
+    }
+    if let Some(id) = ext.index_root_id.as_mut() {
+        take(id, &mut used, &mut next);
+    }
+    for d in &mut ext.data {
+        take(&mut d.id, &mut used, &mut next);
+    }
+    rec.attr_ids = used;
+    rec.next_attr_id = next;
+}
+
+fn parse_attr_list(v: &[u8]) -> Vec<AttrRef> {
+    let mut out = Vec::new();
+    let mut o = 0usize;
+    while o + 26 <= v.len() && out.len() < 65536 {
+        let l = usize::from(le16(v, o + 4));
+        out.push(AttrRef {
+            record: le64(v, o + 16) & 0x0000_FFFF_FFFF_FFFF,
+        });
+        if l < 26 {
+            break;
+        }
+        o += l;
+    }
+    out
 }
 
 /// LZNT1 decompression of one compression unit, bounded by `max` output bytes.
@@ -889,12 +1087,6 @@ impl Ntfs {
             link_target: None,
             handle: Handle::None,
         };
-        let mut base = base;
-        if !rec.in_use {
-            // Deleted records are found through the MFT; their names are gone from the
-            // parent's index (TSK shows their name type as unknown).
-            base.attributes.push("unindexed");
-        }
         let mut out = Vec::new();
         if rec.is_dir {
             let mut e = base.clone();
@@ -914,6 +1106,23 @@ impl Ntfs {
                 attr_id: d.id,
             };
             e.tsk_addr = Some(format!("{}-128-{}", rec.num, d.id));
+            out.push(e);
+        }
+        if !rec.is_dir
+            && !rec
+                .data
+                .iter()
+                .any(|d| d.ty == AT_DATA || !d.name.is_empty())
+        {
+            // No stream could be read (a damaged attribute): list the name all the same.
+            let mut e = base.clone();
+            e.tsk_addr = Some(rec.num.to_string());
+            let why = if rec.problems.is_empty() {
+                "no $DATA attribute".to_string()
+            } else {
+                rec.problems.join("; ")
+            };
+            e.handle = Handle::Unreadable(format!("MFT record {}: {why}", rec.num));
             out.push(e);
         }
         let mut seen = HashSet::new();
@@ -948,13 +1157,6 @@ impl Ntfs {
             out.push(e);
         }
         out
-    }
-
-    /// Emits the entries of one name; returns the first (the file or directory itself).
-    fn emit_name(&self, rec: &Record, f: &FileName, path: &str, out: &mut dyn FnMut(WalkItem)) {
-        for e in self.entries_for(rec, f, path) {
-            out(WalkItem::Entry(e));
-        }
     }
 
     /// An unallocated record with no name left, listed as TSK does (`$OrphanFiles/OrphanFile-N`).
@@ -1041,6 +1243,7 @@ impl FileSystem for Ntfs {
         // 1. Every base record that has a name, allocated or not.
         let mut nodes: BTreeMap<u64, Record> = BTreeMap::new();
         let mut nameless: Vec<Record> = Vec::new();
+        let mut bad_records: HashMap<u64, String> = HashMap::new();
         // Records are read 256 at a time: one large read instead of one per record.
         const BATCH: u64 = 256;
         let mut batch: Vec<u8> = Vec::new();
@@ -1077,15 +1280,16 @@ impl FileSystem for Ntfs {
                     out(WalkItem::Error {
                         path: format!("$MFT record {n}"),
                         addr: Some(n),
-                        message: e,
+                        message: e.clone(),
                     });
+                    bad_records.insert(n, e);
                     continue;
                 }
             };
             if rec.base != 0 {
                 continue;
             }
-            let rec = if rec.attr_list.is_empty() {
+            let rec = if rec.attr_list.is_empty() && rec.attr_list_runs.is_none() {
                 rec
             } else {
                 self.full_record(n).unwrap_or(rec)
@@ -1104,23 +1308,67 @@ impl FileSystem for Ntfs {
                 nameless.push(rec);
             }
         }
-        // 2. Children by parent, one per name that is not a DOS alias (hard links give several).
-        let mut children: HashMap<u64, Vec<(u64, usize)>> = HashMap::new();
-        let mut orphans: Vec<(u64, usize)> = Vec::new();
+        // 2. Directory contents as TSK builds them: the entries of each directory's $I30
+        //    index, then every record whose $FILE_NAME names that directory as parent and is
+        //    not in the index yet (deleted files, damaged indexes).
+        let mut children: HashMap<u64, Vec<Child>> = HashMap::new();
+        // (directory, record, name) already listed
+        let mut placed: HashSet<(u64, u64, String)> = HashSet::new();
+        for (&d, dir) in nodes.iter().filter(|(_, r)| r.is_dir && r.in_use) {
+            let (entries, problems) = self.index_entries(dir);
+            for p in problems {
+                out(WalkItem::Error {
+                    path: format!("$MFT record {d}"),
+                    addr: Some(d),
+                    message: p,
+                });
+            }
+            let mut seen = HashSet::new();
+            for ie in entries {
+                if ie.record == d || !seen.insert((ie.record, ie.name.clone())) {
+                    continue;
+                }
+                let target = nodes.get(&ie.record);
+                if ie.namespace == 2
+                    && target
+                        .is_some_and(|t| t.names.iter().any(|f| f.parent == d && f.namespace != 2))
+                {
+                    continue; // the DOS alias of a long name listed beside it
+                }
+                // The record's own $FILE_NAME for this name; failing that (a damaged parent
+                // link), any of its names, shown under the name the index gives.
+                let fname = target.and_then(|t| {
+                    t.names
+                        .iter()
+                        .find(|f| f.parent == d && f.name == ie.name)
+                        .or_else(|| t.names.iter().find(|f| f.name == ie.name))
+                        .or_else(|| t.names.iter().find(|f| f.namespace != 2))
+                        .or(t.names.first())
+                        .cloned()
+                        .map(|mut f| {
+                            f.name = ie.name.clone();
+                            f
+                        })
+                });
+                children.entry(d).or_default().push(Child {
+                    rec: ie.record,
+                    fname,
+                    name: ie.name.clone(),
+                    indexed: true,
+                });
+                placed.insert((d, ie.record, ie.name));
+            }
+        }
         for (&n, rec) in &nodes {
             if n == ROOT {
                 continue;
             }
-            let mut picked: Vec<usize> = (0..rec.names.len())
-                .filter(|&i| rec.names.get(i).is_some_and(|f| f.namespace != 2))
-                .collect();
-            if picked.is_empty() {
-                picked.push(0);
-            }
-            let mut seen = HashSet::new();
-            for i in picked {
-                let Some(f) = rec.names.get(i) else { continue };
-                if !seen.insert((f.parent, f.name.clone())) {
+            for f in rec
+                .names
+                .iter()
+                .filter(|f| f.namespace != 2 || rec.names.iter().all(|g| g.namespace == 2))
+            {
+                if placed.contains(&(f.parent, n, f.name.clone())) {
                     continue;
                 }
                 let parent_ok = f.parent != n
@@ -1131,62 +1379,85 @@ impl FileSystem for Ntfs {
                                 || (!p.in_use && p.seq == f.parent_seq.wrapping_add(1)))
                     });
                 if parent_ok {
-                    children.entry(f.parent).or_default().push((n, i));
-                } else {
-                    orphans.push((n, i));
+                    children.entry(f.parent).or_default().push(Child {
+                        rec: n,
+                        fname: Some(f.clone()),
+                        name: f.name.clone(),
+                        indexed: false,
+                    });
+                    placed.insert((f.parent, n, f.name.clone()));
                 }
             }
         }
-        let key = |&(n, i): &(u64, usize)| {
-            (
-                nodes
-                    .get(&n)
-                    .and_then(|r| r.names.get(i))
-                    .map(|f| f.name.to_uppercase()),
-                n,
-            )
-        };
         for v in children.values_mut() {
-            v.sort_by_key(key);
-        }
-        // 3. Depth-first from the root, as fls lists.
-        let mut walked = HashSet::new();
-        walked.insert(ROOT);
-        self.emit_dir(&nodes, &children, ROOT, "", 0, &mut walked, out);
-        // 4. Directories whose parent chain never reaches the root (references that loop):
-        //    report them, and list them with the orphans.
-        let mut looped: Vec<u64> = nodes
-            .iter()
-            .filter(|(n, r)| r.is_dir && **n != ROOT && !walked.contains(*n))
-            .map(|(n, _)| *n)
-            .collect();
-        looped.retain(|n| !orphans.iter().any(|(o, _)| o == n));
-        for &n in &looped {
-            out(WalkItem::Error {
-                path: format!("$MFT record {n}"),
-                addr: Some(n),
-                message: "directory not reachable from the root: its parent references loop".into(),
+            v.sort_by(|a, b| {
+                a.name
+                    .to_uppercase()
+                    .cmp(&b.name.to_uppercase())
+                    .then(a.rec.cmp(&b.rec))
             });
-            if let Some(r) = nodes.get(&n) {
-                orphans.push((
-                    n,
-                    r.names.iter().position(|f| f.namespace != 2).unwrap_or(0),
-                ));
-            }
         }
-        // 5. Orphans (parent gone, reused or looping) under $OrphanFiles, as TSK does.
-        orphans.sort_by_key(key);
-        orphans.dedup();
-        for (n, i) in orphans {
-            let Some(rec) = nodes.get(&n) else { continue };
-            let Some(f) = rec.names.get(i) else { continue };
-            if rec.is_dir && !walked.insert(n) {
+        // 3. Depth-first from the root, as fls lists; a directory is not entered again below
+        //    itself, and the whole walk has a budget, so damaged parent links cannot loop.
+        let mut budget = nodes.len().saturating_mul(4).max(1024);
+        let mut reached = HashSet::new();
+        let mut ancestors = vec![ROOT];
+        let ctx = WalkCtx {
+            nodes: &nodes,
+            children: &children,
+            bad: &bad_records,
+        };
+        self.emit_dir(
+            &ctx,
+            ROOT,
+            "",
+            &mut ancestors,
+            &mut reached,
+            &mut budget,
+            out,
+        );
+        // 4. Named records reached from nowhere go under $OrphanFiles, as TSK does.
+        let mut orphans: Vec<(u64, &FileName)> = Vec::new();
+        for (&n, rec) in &nodes {
+            if n == ROOT || reached.contains(&n) {
                 continue;
             }
+            if let Some(f) = rec
+                .names
+                .iter()
+                .find(|f| f.namespace != 2)
+                .or(rec.names.first())
+            {
+                orphans.push((n, f));
+            }
+        }
+        orphans.sort_by(|a, b| {
+            a.1.name
+                .to_uppercase()
+                .cmp(&b.1.name.to_uppercase())
+                .then(a.0.cmp(&b.0))
+        });
+        for (n, f) in orphans {
+            if reached.contains(&n) {
+                continue;
+            }
+            let Some(rec) = nodes.get(&n) else { continue };
+            if rec.is_dir && rec.in_use {
+                out(WalkItem::Error {
+                    path: format!("$MFT record {n}"),
+                    addr: Some(n),
+                    message: "directory not reachable from the root (its parent references loop or point nowhere); listed under $OrphanFiles".into(),
+                });
+            }
+            reached.insert(n);
             let path = format!("$OrphanFiles/{}", f.name);
-            self.emit_name(rec, f, &path, out);
+            for mut e in self.entries_for(rec, f, &path) {
+                mark_unindexed(&mut e);
+                out(WalkItem::Entry(e));
+            }
             if rec.is_dir {
-                self.emit_dir(&nodes, &children, n, &path, 1, &mut walked, out);
+                let mut anc = vec![n];
+                self.emit_dir(&ctx, n, &path, &mut anc, &mut reached, &mut budget, out);
             }
         }
         for rec in &nameless {
@@ -1195,6 +1466,9 @@ impl FileSystem for Ntfs {
     }
 
     fn open(&self, e: &Entry) -> Result<Contents<'_>, FsError> {
+        if let Handle::Unreadable(why) = &e.handle {
+            return Err(FsError::Content(why.clone()));
+        }
         let Handle::Ntfs { record, attr_id } = e.handle else {
             return Err(FsError::Content(format!("{} has no content", e.path)));
         };
@@ -1233,19 +1507,65 @@ impl FileSystem for Ntfs {
     }
 }
 
+/// One name listed in a directory.
+#[derive(Debug, Clone)]
+struct Child {
+    rec: u64,
+    /// The record's `$FILE_NAME` for this name, when the record could be read.
+    fname: Option<FileName>,
+    name: String,
+    /// Found in the directory's index (rather than only through the record's parent link).
+    indexed: bool,
+}
+
+/// Shared state of a walk.
+struct WalkCtx<'a> {
+    nodes: &'a BTreeMap<u64, Record>,
+    children: &'a HashMap<u64, Vec<Child>>,
+    bad: &'a HashMap<u64, String>,
+}
+
+fn mark_unindexed(e: &mut Entry) {
+    if !e.attributes.contains(&"unindexed") {
+        e.attributes.push("unindexed");
+    }
+}
+
 impl Ntfs {
+    /// An index entry whose MFT record cannot be read: listed by name, content unreadable.
+    fn unreadable_entry(&self, record: u64, name: &str, path: &str, why: &str) -> Entry {
+        Entry {
+            addr: Some(record),
+            path: path.to_string(),
+            name: name.to_string(),
+            name_raw: None,
+            short_name: None,
+            kind: EntryKind::File,
+            size: 0,
+            deleted: false,
+            attributes: vec!["record_unreadable"],
+            times: Times::default(),
+            extra_times: Vec::new(),
+            owner: crate::Owner::default(),
+            tsk_addr: None,
+            link_target: None,
+            handle: Handle::Unreadable(format!("MFT record {record}: {why}")),
+        }
+    }
+
     #[allow(clippy::too_many_arguments)] // the walk's shared state, passed down the recursion
     fn emit_dir(
         &self,
-        nodes: &BTreeMap<u64, Record>,
-        children: &HashMap<u64, Vec<(u64, usize)>>,
+        ctx: &WalkCtx<'_>,
         dir: u64,
         path: &str,
-        depth: usize,
-        walked: &mut HashSet<u64>,
+        ancestors: &mut Vec<u64>,
+        reached: &mut HashSet<u64>,
+        budget: &mut usize,
         out: &mut dyn FnMut(WalkItem),
     ) {
-        if depth > MAX_DEPTH {
+        reached.insert(dir);
+        if ancestors.len() > MAX_DEPTH {
             out(WalkItem::Error {
                 path: path.to_string(),
                 addr: Some(dir),
@@ -1253,29 +1573,56 @@ impl Ntfs {
             });
             return;
         }
-        let Some(kids) = children.get(&dir) else {
+        let Some(kids) = ctx.children.get(&dir) else {
             return;
         };
-        for &(n, i) in kids {
-            let Some(rec) = nodes.get(&n) else { continue };
-            let Some(f) = rec.names.get(i) else { continue };
+        for c in kids {
+            if *budget == 0 {
+                out(WalkItem::Error {
+                    path: path.to_string(),
+                    addr: Some(dir),
+                    message: "walk budget exhausted (directory links repeat too often); stopped"
+                        .into(),
+                });
+                return;
+            }
+            *budget -= 1;
             let p = if path.is_empty() {
-                f.name.clone()
+                c.name.clone()
             } else {
-                format!("{path}/{}", f.name)
+                format!("{path}/{}", c.name)
             };
-            self.emit_name(rec, f, &p, out);
+            let (Some(rec), Some(f)) = (ctx.nodes.get(&c.rec), c.fname.as_ref()) else {
+                let why = ctx
+                    .bad
+                    .get(&c.rec)
+                    .map(String::as_str)
+                    .unwrap_or("no matching $FILE_NAME");
+                out(WalkItem::Entry(
+                    self.unreadable_entry(c.rec, &c.name, &p, why),
+                ));
+                continue;
+            };
+            reached.insert(c.rec);
+            for mut e in self.entries_for(rec, f, &p) {
+                if !c.indexed {
+                    mark_unindexed(&mut e);
+                }
+                out(WalkItem::Entry(e));
+            }
             if rec.is_dir {
-                if !walked.insert(n) {
+                if ancestors.contains(&c.rec) {
                     out(WalkItem::Error {
                         path: p,
-                        addr: Some(n),
-                        message: "directory loop: already walked under another path; not descended"
+                        addr: Some(c.rec),
+                        message: "directory loop: this directory contains itself; not descended"
                             .into(),
                     });
                     continue;
                 }
-                self.emit_dir(nodes, children, n, &p, depth + 1, walked, out);
+                ancestors.push(c.rec);
+                self.emit_dir(ctx, c.rec, &p, ancestors, reached, budget, out);
+                ancestors.pop();
             }
         }
     }

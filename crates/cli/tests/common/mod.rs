@@ -125,10 +125,11 @@ pub fn errors(recs: &[serde_json::Value]) -> Vec<&serde_json::Value> {
     recs.iter().filter(|r| r["record"] == "error").collect()
 }
 
-/// One line of `fls -r -p`: (inode, deleted, type, path), TSK's virtual files left out.
+/// One line of `fls -r -p`: (address as TSK writes it, deleted, directory, path); TSK's
+/// virtual entries (`v/v`, `V/V`: `$MBR`, `$FAT1`, `$OrphanFiles` …) left out.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct FlsEntry {
-    pub inode: u64,
+    pub inode: String,
     pub deleted: bool,
     pub dir: bool,
     pub path: String,
@@ -142,28 +143,44 @@ pub fn parse_fls(text: &str) -> Vec<FlsEntry> {
         };
         let parts: Vec<&str> = head.split_whitespace().collect();
         let ty = parts[0];
-        if ty.starts_with('v') || ty.starts_with('V') || path.starts_with('$') {
+        if ty.ends_with('v') || ty.ends_with('V') {
             continue;
         }
         let deleted = parts.contains(&"*");
-        let inode: u64 = parts
+        let inode = parts
             .last()
             .unwrap()
-            .trim_end_matches(|c: char| !c.is_ascii_digit())
-            .parse()
-            .unwrap();
+            .trim_end_matches("(realloc)")
+            .to_string();
+        let meta = ty.split('/').nth(1).unwrap_or("");
         v.push(FlsEntry {
             inode,
             deleted,
-            dir: ty.starts_with('d'),
+            dir: meta.starts_with('d'),
             path: path.to_string(),
         });
     }
     v
 }
 
-/// Rows of a `files.tsv` ground-truth table, keyed by inode.
-pub fn parse_files_tsv(text: &str) -> BTreeMap<u64, BTreeMap<String, String>> {
+/// The same view of peel's JSONL file records.
+pub fn as_fls(recs: &[serde_json::Value]) -> Vec<FlsEntry> {
+    files(recs)
+        .iter()
+        .map(|r| FlsEntry {
+            inode: r["tsk_addr"]
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| r["addr"].as_u64().unwrap().to_string()),
+            deleted: r["deleted"].as_bool().unwrap(),
+            dir: r["kind"] == "dir",
+            path: r["path"].as_str().unwrap().to_string(),
+        })
+        .collect()
+}
+
+/// Rows of a `files.tsv` ground-truth table, keyed by inode (TSK's address string).
+pub fn parse_files_tsv(text: &str) -> BTreeMap<String, BTreeMap<String, String>> {
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
     let mut out = BTreeMap::new();
@@ -174,7 +191,7 @@ pub fn parse_files_tsv(text: &str) -> BTreeMap<u64, BTreeMap<String, String>> {
             .zip(cols.iter())
             .map(|(h, c)| (h.to_string(), c.to_string()))
             .collect();
-        out.insert(row["inode"].parse().unwrap(), row);
+        out.insert(format!("{}|{}", row["inode"], row["path"]), row);
     }
     out
 }
