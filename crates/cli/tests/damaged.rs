@@ -406,3 +406,67 @@ fn ntfs_parent_references_that_loop_end() {
     assert_eq!(loops, 2);
     intact(&recs, "");
 }
+
+/// (path, SHA-256) of the files put in a damaged ext volume, from the generator's notes.
+fn ext_sources(name: &str) -> Vec<(String, String)> {
+    truth(&format!("damaged/{name}.damage.txt"))
+        .lines()
+        .filter_map(|l| {
+            let path = l.strip_prefix("  /")?.split(" <- ").next()?;
+            let sha = l.rsplit_once("sha256 ")?.1.trim_end_matches(')');
+            Some((path.to_string(), sha.to_string()))
+        })
+        .collect()
+}
+
+/// A damaged ext volume: the listing equals TSK's, `bad` (inode `ino`) has no hash and an
+/// error saying `why`, reported once with its locator, and every other file is intact.
+fn ext_damage(name: &str, bad: &str, ino: u64, why: &str) {
+    let (rc, recs, _) = ls_hash(&image(name));
+    assert_eq!(rc, 1);
+    assert_eq!(
+        peel_records(&recs),
+        fls_records(&truth(&format!("damaged/{name}.fls.txt")))
+    );
+    let f = by_path(&recs, bad);
+    assert!(f.get("sha256").is_none(), "{f}");
+    let err = f["content_error"].as_str().unwrap();
+    assert!(err.contains(why), "{err}");
+    let errs = errors(&recs);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(
+        errs[0]["locator_text"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/ ext4 / {bad}#{ino}")),
+        "{errs:?}"
+    );
+    // TSK's icat fails on the same inode.
+    assert!(truth(&format!("damaged/{name}.icat.txt")).contains("exit 1, 0 bytes"));
+    let sources = ext_sources(name);
+    assert_eq!(sources.len(), 4);
+    for (path, sha) in sources.iter().filter(|(p, _)| p != bad) {
+        assert_eq!(by_path(&recs, path)["sha256"], sha.as_str(), "{path}");
+    }
+}
+
+#[test]
+fn ext4_extent_tree_that_loops_is_an_error_for_that_file_only() {
+    ext_damage(
+        "ext4-extent-loop",
+        "fragmented.bin",
+        15,
+        "extent tree loops: node block 1170 is referenced twice",
+    );
+}
+
+#[test]
+fn ext4_extent_outside_the_volume_is_not_read() {
+    // The other image's fragmented.bin (depth-1 tree with an index node) reads intact.
+    ext_damage(
+        "ext4-extent-outside",
+        "outside.bin",
+        16,
+        "maps blocks 3048..3052 outside the file system (2048 blocks)",
+    );
+}
