@@ -1003,7 +1003,8 @@ impl Ext {
         let dpb = sb.descs_per_block();
         let wide = sb.desc_size >= 64;
         let meta_bg = sb.incompat & INCOMPAT_META_BG != 0;
-        let mut groups = Vec::with_capacity(n as usize);
+        // The descriptors must be on the volume: reserve no more than it could hold.
+        let mut groups = Vec::with_capacity(n.min(src.len() / sb.desc_size) as usize);
         let mut buf = vec![0u8; bs as usize];
         for i in 0..sb.gdt_blocks() {
             let blk = if meta_bg && i >= sb.first_meta_bg {
@@ -1790,7 +1791,8 @@ impl Ext {
 
     /// Allocation totals from the bitmaps: (allocated blocks, free blocks).
     fn block_usage(&self) -> (u64, u64) {
-        let free: u64 = self.free_runs().iter().map(|(_, l)| l / self.bs()).sum();
+        let mut free = 0u64;
+        self.scan_free(&mut |_, n| free += n);
         let total = self.sb.blocks_count - self.sb.first_data_block;
         (total.saturating_sub(free), free)
     }
@@ -1798,33 +1800,43 @@ impl Ext {
     /// Free blocks as byte runs (offset, length), from the block bitmaps.
     fn free_runs(&self) -> Vec<(u64, u64)> {
         let bs = self.bs();
-        let ratio = self.sb.cluster_ratio;
         let mut out: Vec<(u64, u64)> = Vec::new();
+        self.scan_free(&mut |blk, n| {
+            let (off, len) = (blk * bs, n * bs);
+            match out.last_mut() {
+                Some((o, l)) if *o + *l == off => *l += len,
+                _ => out.push((off, len)),
+            }
+        });
+        out
+    }
+
+    /// Calls `f(first block, blocks)` for each free cluster the block bitmaps record, in
+    /// order. Groups whose bitmap cannot be read count as allocated.
+    fn scan_free(&self, f: &mut dyn FnMut(u64, u64)) {
+        let ratio = self.sb.cluster_ratio;
         for g in 0..self.groups.len() as u64 {
             let Some(map) = self.bitmap(false, g) else {
                 continue;
             };
             let first = self.sb.group_first_block(g);
-            for bit in 0..self.sb.clusters_per_group {
-                let blk = first + bit * ratio;
-                if blk >= self.sb.blocks_count {
-                    break;
-                }
-                let used = map
-                    .get((bit / 8) as usize)
-                    .is_none_or(|b| b & (1 << (bit % 8)) != 0);
-                if used {
+            let in_fs = (self.sb.blocks_count - first).div_ceil(ratio);
+            let nbits = self.sb.clusters_per_group.min(in_fs);
+            let mut bit = 0u64;
+            while bit < nbits {
+                let byte = map.get((bit / 8) as usize).copied().unwrap_or(0xFF);
+                if byte == 0xFF && bit.is_multiple_of(8) {
+                    bit += 8;
                     continue;
                 }
-                let n = ratio.min(self.sb.blocks_count - blk);
-                let (off, len) = (blk * bs, n * bs);
-                match out.last_mut() {
-                    Some((o, l)) if *o + *l == off => *l += len,
-                    _ => out.push((off, len)),
+                let b = bit;
+                bit += 1;
+                if byte & (1 << (b % 8)) == 0 {
+                    let blk = first + b * ratio;
+                    f(blk, ratio.min(self.sb.blocks_count - blk));
                 }
             }
         }
-        out
     }
 }
 
