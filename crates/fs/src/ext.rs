@@ -9,8 +9,11 @@
 //! file system rejected, unwritten extents read as zeros), classic block maps (direct, single,
 //! double and triple indirect), inline data (`i_block` plus the `system.data` attribute), fast
 //! and slow symbolic links, linear and htree directories (the htree index blocks are skipped,
-//! their leaf blocks are ordinary directory blocks), block and inode bitmaps (`BLOCK_UNINIT`
-//! groups are computed: free except the group's own metadata).
+//! their leaf blocks are ordinary directory blocks), block and inode bitmaps. The bitmap of a
+//! `BLOCK_UNINIT` group is computed as the kernel does — all free except the superblock copy
+//! and descriptor blocks — and, since flex_bg may place other groups' bitmaps and inode tables
+//! in it, except any group's metadata that lies there; `INODE_UNINIT` groups have no inodes in
+//! use. (TSK reads the on-disk bitmap block as it is.)
 //!
 //! Conventions, where a choice was needed:
 //! - Times are the kernel's: a signed 32-bit base plus the two epoch bits of `i_*_extra`, with
@@ -23,6 +26,18 @@
 //!   again they carry the attribute `realloc` and the new inode's metadata (as `fls` shows them),
 //!   and their content is refused. Orphans carry `orphan` (TSK's virtual `$OrphanFiles` folder
 //!   itself is not listed, as for NTFS).
+//! - Deleted content counts as recoverable only while the inode is unallocated, still maps
+//!   blocks (the kernel clears size and extents on deletion; debugfs does not) and none of those
+//!   blocks is allocated again; TSK's icat reads whatever the inode points to.
+//! - Orphans, as TSK finds them: unallocated inodes with a non-zero ctime that no name (live or
+//!   deleted) points to; groups never initialised and the never-used tail of an inode table
+//!   (`bg_itable_unused`) are not scanned. An orphan found inside an orphan directory is listed
+//!   there only.
+//! - A directory reached a second time (a loop, or a hard-linked directory) is reported and not
+//!   walked again; a deleted directory is walked (all its names deleted) only if its inode is
+//!   unallocated, and its blocks only while no other file owns them.
+//! - Holes read as zeros, but a file whose holes exceed 64 times the volume (at least 4 GiB)
+//!   is refused as a corrupt size rather than hashed for hours.
 //! - Checksums (metadata_csum, gdt_csum) are not verified.
 //!
 //! Every offset, length, count and loop is bounded; problems become [`WalkItem::Error`]s or
