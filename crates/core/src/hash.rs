@@ -99,18 +99,21 @@ impl HashSet {
             static BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; 256 * 1024]);
         }
         let mut h = self.hasher();
-        BUF.with(|b| {
-            let mut buf = b.borrow_mut();
+        let mut run = |buf: &mut [u8]| -> io::Result<()> {
             loop {
-                let n = match r.read(&mut buf) {
-                    Ok(0) => break,
+                let n = match r.read(buf) {
+                    Ok(0) => return Ok(()),
                     Ok(n) => n,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                     Err(e) => return Err(e),
                 };
                 h.update(buf.get(..n).unwrap_or_default());
             }
-            Ok(())
+        };
+        BUF.with(|b| match b.try_borrow_mut() {
+            Ok(mut buf) => run(&mut buf),
+            // Re-entered on this thread (a reader that hashes): use a buffer of its own.
+            Err(_) => run(&mut vec![0u8; 256 * 1024]),
         })?;
         Ok(h.finish())
     }
