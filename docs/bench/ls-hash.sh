@@ -11,6 +11,7 @@
 #               regular file (one icat per file, in a serial shell loop)
 #   tsk -P N    the same icat | sha256sum loop spread over N processes with xargs -P
 #   sha256sum   reference only: sha256sum of the whole raw image (sequential, one core)
+#   listing     peel ls -r and fls -r -p without hashing, for the cost of the walk alone
 # The "MB/s" column is bytes of file content hashed (sum of the sizes of the allocated regular
 # files, 1 MB = 10^6 bytes) divided by wall seconds; for the sha256sum reference row it is the
 # image size instead. Max RSS comes from /usr/bin/time -v (largest process of the run).
@@ -243,10 +244,17 @@ if [ -z "${PEEL:-}" ]; then
         sleep 60
     done
     PEEL=$REPO/target/release/peel
+    REV=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
+    [ -z "$(git -C "$REPO" status --porcelain -- crates Cargo.toml Cargo.lock 2>/dev/null)" ] \
+        || REV="$REV + uncommitted changes"
+    log "peel built from $REV"
 fi
 [ -x "$PEEL" ] || die "not an executable: $PEEL"
 # Snapshot the binary so that a rebuild during the run does not change what is measured.
-cp "$PEEL" "$BENCH_DIR/peel"
+if ! [ "$PEEL" -ef "$BENCH_DIR/peel" ]; then
+    cp "$PEEL" "$BENCH_DIR/peel.tmp"
+    mv "$BENCH_DIR/peel.tmp" "$BENCH_DIR/peel"
+fi
 PEEL=$BENCH_DIR/peel
 log "peel: $("$PEEL" --version)"
 
@@ -294,8 +302,8 @@ SH
 # ---------------------------------------------------------------------------------------------
 # 4. Timing
 # ---------------------------------------------------------------------------------------------
-# Other processes on the machine skew the figures (with 2 cores, one busy compiler halves
-# peel's parallel speed-up), so each timed run first waits up to $WAIT_IDLE seconds for the
+# Other processes on the machine skew the figures (with 2 cores, one busy compile job takes
+# away peel's parallel speed-up), so each timed run first waits up to $WAIT_IDLE seconds for the
 # machine to be idle, and the CPU that others used during the run is reported ("others").
 CLK_TCK=$(getconf CLK_TCK)
 busy_jiffies() { # busy CPU time of the whole machine so far, in clock ticks
@@ -383,19 +391,24 @@ if [ "$SKIP_TSK_SERIAL" != 1 ]; then
     measure "tsk fls+icat serial" "$OUT/tsk.tsv" "$CONTENT_BYTES" \
         bash "$BENCH_DIR/tsk-ls-hash.sh" "$IMG"
 fi
+# Listing alone, without reading any content (no MB/s).
+measure "peel ls -r (no hash)" "$OUT/peel-nohash.jsonl" 0 \
+    "$PEEL" -q ls -r --format jsonl "$IMG"
+measure "fls -r -p (no hash)" "$OUT/fls.txt" 0 fls -r -p "$IMG"
 
 # ---------------------------------------------------------------------------------------------
 # 5. Correctness
 # ---------------------------------------------------------------------------------------------
 log "checking peel against TSK and the manifest"
+fls -r -p -d -F "$IMG" >"$OUT/fls-deleted.txt"
 TSK_OUT=$OUT/tsk.tsv
 [ -f "$TSK_OUT" ] && [ "$SKIP_TSK_SERIAL" != 1 ] || TSK_OUT=$OUT/tsk-par.tsv
 status=0
 python3 - "$OUT/peel.jsonl" "$OUT/peel-j1.jsonl" "$TSK_OUT" "$OUT/tsk-par.tsv" \
-    "$BENCH_DIR/manifest.tsv" <<'PY' || status=1
+    "$BENCH_DIR/manifest.tsv" "$OUT/fls-deleted.txt" <<'PY' || status=1
 import json, sys
 
-peel_path, peel1_path, tsk_path, tskpar_path, manifest_path = sys.argv[1:]
+peel_path, peel1_path, tsk_path, tskpar_path, manifest_path, fls_deleted_path = sys.argv[1:]
 
 def peel_set(p):
     s, errors, deleted = set(), 0, 0
@@ -439,6 +452,20 @@ for name, other in sets.items():
         print(f"    only in peel:  {x}")
     for x in sorted(other - peel)[:5]:
         print(f"    only in {name}: {x}")
+# Not part of MATCH: the paths of deleted file entries, peel vs `fls -r -p -d -F`.
+peel_del = set()
+with open(peel_path, encoding="utf-8") as f:
+    for line in f:
+        r = json.loads(line)
+        if r.get("record") == "file" and r.get("kind") == "file" and r.get("deleted"):
+            peel_del.add(r["path"])
+with open(fls_deleted_path, encoding="utf-8", errors="surrogateescape") as f:
+    fls_del = {l.rstrip("\n").split("\t", 1)[1] for l in f if l.startswith("r/r ")}
+if peel_del == fls_del:
+    print(f"  (deleted file paths: peel == fls -d, {len(fls_del)})")
+else:
+    print(f"  (deleted file paths differ: {len(peel_del - fls_del)} only in peel, "
+          f"{len(fls_del - peel_del)} only in fls -d)")
 print("MATCH" if ok else "MISMATCH")
 sys.exit(0 if ok else 1)
 PY
@@ -463,9 +490,13 @@ for line in open(sys.argv[1]):
     secs, cpu, rss = float(secs), float(cpu), int(rss)
     rss_s = f"{rss / 1024:.1f}" if rss >= 0 else "n/a"
     cpu_s = f"{cpu:.2f}" if cpu >= 0 else "n/a"
-    print(f"| {name:<28} | {secs:7.3f} | {int(b) / 1e6 / secs:6.0f} | {rss_s:>11} | {cpu_s:>6} | {float(others):6.2f} |")
+    mbs = f"{int(b) / 1e6 / secs:.0f}" if int(b) else "-"
+    # /proc/stat counts in clock ticks (10 ms): meaningless for very short runs
+    oth = f"{float(others):.2f}" if secs >= 0.2 else "-"
+    print(f"| {name:<28} | {secs:7.3f} | {mbs:>6} | {rss_s:>11} | {cpu_s:>6} | {oth:>6} |")
 PY
-echo "(CPU s: user+system time of the run; others: cores used meanwhile by other processes)"
+echo "(CPU s: user+system time of the run; others: cores used meanwhile by other processes,"
+echo " from /proc/stat, shown for runs of 0.2 s or more)"
 
 # ---------------------------------------------------------------------------------------------
 # 7. hyperfine (optional)

@@ -94,17 +94,27 @@ impl HashSet {
 
     /// Hashes everything `r` yields, returning the digests and the byte count.
     pub fn hash_reader(&self, r: &mut dyn Read) -> io::Result<Hashes> {
-        let mut h = self.hasher();
-        let mut buf = vec![0u8; 256 * 1024];
-        loop {
-            let n = match r.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            h.update(buf.get(..n).unwrap_or_default());
+        thread_local! {
+            // One read buffer per thread, reused for every file (no zeroing per file).
+            static BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; 256 * 1024]);
         }
+        let mut h = self.hasher();
+        let mut run = |buf: &mut [u8]| -> io::Result<()> {
+            loop {
+                let n = match r.read(buf) {
+                    Ok(0) => return Ok(()),
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                };
+                h.update(buf.get(..n).unwrap_or_default());
+            }
+        };
+        BUF.with(|b| match b.try_borrow_mut() {
+            Ok(mut buf) => run(&mut buf),
+            // Re-entered on this thread (a reader that hashes): use a buffer of its own.
+            Err(_) => run(&mut vec![0u8; 256 * 1024]),
+        })?;
         Ok(h.finish())
     }
 }

@@ -22,6 +22,10 @@ use crate::{Contents, Entry, ExtentReader, FileSystem, FsError, Handle, TimeSet,
 const ROOT: u64 = 5;
 const MAX_RECORDS: u64 = 1 << 32;
 const MAX_RUNS: usize = 1 << 20;
+/// Largest hole one run may describe (2^40 clusters).
+const MAX_HOLE_CLUSTERS: u64 = 1 << 40;
+/// A stream may claim at most this many times the volume's size (sparse files can exceed it).
+const MAX_STREAM_TO_VOLUME: u64 = 16;
 const MAX_DEPTH: usize = 256;
 const MAX_ATTR_LIST_RECORDS: usize = 4096;
 /// Largest compressed stream decompressed into memory.
@@ -225,6 +229,10 @@ fn decode_runs(b: &[u8], total_clusters: u64) -> Result<Vec<(Option<u64>, u64)>,
             len |= u64::from(byte(b, i + 1 + k)) << (8 * k);
         }
         if os == 0 {
+            // A hole may be larger than the volume (sparse files), but not absurdly so.
+            if len > MAX_HOLE_CLUSTERS {
+                return Err(format!("sparse run of {len} clusters is implausible"));
+            }
             out.push((None, len));
         } else {
             let mut off: i64 = 0;
@@ -314,6 +322,11 @@ impl Ntfs {
             return Err(bad(format!("sectors per cluster is {spc}")));
         }
         let cluster = bps * spc;
+        if cluster > 2 * 1024 * 1024 {
+            return Err(bad(format!(
+                "cluster size {cluster} exceeds NTFS's 2 MiB maximum"
+            )));
+        }
         let total_sectors = le64(&boot, 40);
         let total_clusters = total_sectors / spc;
         let mft_lcn = le64(&boot, 48);
@@ -333,6 +346,11 @@ impl Ntfs {
         if mft_lcn == 0 || mft_lcn >= total_clusters {
             return Err(bad(format!(
                 "MFT starts at cluster {mft_lcn}, outside the volume"
+            )));
+        }
+        if total_sectors.checked_mul(bps).is_none() {
+            return Err(bad(format!(
+                "total sector count {total_sectors} is impossible"
             )));
         }
         let mut issues = Vec::new();
@@ -553,6 +571,18 @@ impl Ntfs {
     fn reader_for(&self, d: &DataAttr) -> Result<Box<dyn Read + Send + '_>, String> {
         if let Some(p) = &d.problem {
             return Err(p.clone());
+        }
+        let volume_bytes = self.total_clusters.saturating_mul(self.cluster);
+        if d.resident.is_none()
+            && d.real_size
+                > volume_bytes
+                    .saturating_mul(MAX_STREAM_TO_VOLUME)
+                    .max(1 << 36)
+        {
+            return Err(format!(
+                "declared size {} is far beyond the volume's {volume_bytes} bytes; not read",
+                d.real_size
+            ));
         }
         if let Some(b) = &d.resident {
             return Ok(Box::new(Cursor::new(b.clone())));
