@@ -71,3 +71,13 @@ fn damaged_ntfs_metadata_never_panics() {
     // Boot sector and the first MFT records (the MFT starts at cluster 4 of the 3 MiB volume).
     run_variants("ntfs-fixup", 0..(16_384 + 80 * 1024), variants());
 }
+
+#[test]
+fn damaged_ext_metadata_never_panics() {
+    // ext2 (1 KiB blocks): superblock, descriptors, bitmaps, inode table (blocks 20-147), the
+    // directories (148, 205) and the indirect blocks (218, 475, 476).
+    run_variants("ext2", 0..480 * 1024, variants());
+    // ext4 (4 KiB blocks, flex_bg): superblock, descriptors, bitmaps, root directory (block 3)
+    // and inode table (blocks 34-161), extents in the inodes.
+    run_variants("ext4-extent-loop", 0..162 * 4096, variants());
+}
