@@ -11,6 +11,7 @@
 //! assert_eq!(loc.to_string().parse::<Locator>().unwrap(), loc);
 //! ```
 
+pub mod bytes;
 pub mod error;
 pub mod hash;
 pub mod locator;

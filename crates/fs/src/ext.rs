@@ -53,6 +53,8 @@ use peel_image::{Source, read_exact_at};
 
 use crate::{Contents, Entry, ExtentReader, FileSystem, FsError, Handle, Owner, TimeSet, WalkItem};
 
+use peel_core::bytes::{byte, le16, le32};
+
 const SB_OFFSET: u64 = 1024;
 const SB_SIZE: usize = 1024;
 const MAGIC: u16 = 0xEF53;
@@ -187,22 +189,6 @@ const S_IFMT: u16 = 0o170000;
 const S_IFDIR: u16 = 0o040000;
 const S_IFREG: u16 = 0o100000;
 const S_IFLNK: u16 = 0o120000;
-
-fn le16(b: &[u8], at: usize) -> u16 {
-    b.get(at..at.saturating_add(2))
-        .and_then(|s| <[u8; 2]>::try_from(s).ok())
-        .map(u16::from_le_bytes)
-        .unwrap_or(0)
-}
-fn le32(b: &[u8], at: usize) -> u32 {
-    b.get(at..at.saturating_add(4))
-        .and_then(|s| <[u8; 4]>::try_from(s).ok())
-        .map(u32::from_le_bytes)
-        .unwrap_or(0)
-}
-fn byte(b: &[u8], at: usize) -> u8 {
-    b.get(at).copied().unwrap_or(0)
-}
 
 fn bad(reason: impl Into<String>) -> FsError {
     FsError::BadSuperblock {

@@ -15,6 +15,8 @@ use peel_image::{Source, read_exact_at};
 
 use crate::{Contents, Entry, ExtentReader, FileSystem, FsError, Handle, WalkItem};
 
+use peel_core::bytes::{byte, le16, le32};
+
 /// FAT variant, decided by cluster count as the specification says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FatKind {
@@ -57,22 +59,6 @@ const ATTR_VOLUME: u8 = 0x08;
 const ATTR_DIR: u8 = 0x10;
 const ATTR_ARCHIVE: u8 = 0x20;
 const ATTR_LFN: u8 = 0x0F;
-
-fn le16(b: &[u8], at: usize) -> u16 {
-    match b.get(at..at + 2) {
-        Some(s) => u16::from_le_bytes([
-            s.first().copied().unwrap_or(0),
-            s.get(1).copied().unwrap_or(0),
-        ]),
-        None => 0,
-    }
-}
-fn le32(b: &[u8], at: usize) -> u32 {
-    u32::from(le16(b, at)) | (u32::from(le16(b, at + 2)) << 16)
-}
-fn byte(b: &[u8], at: usize) -> u8 {
-    b.get(at).copied().unwrap_or(0)
-}
 
 /// An opened FAT volume.
 pub struct Fat {

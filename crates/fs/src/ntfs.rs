@@ -19,6 +19,8 @@ use peel_image::{Source, read_exact_at};
 
 use crate::{Contents, Entry, ExtentReader, FileSystem, FsError, Handle, TimeSet, WalkItem};
 
+use peel_core::bytes::{byte, le16, le32, le64};
+
 const ROOT: u64 = 5;
 const MAX_RECORDS: u64 = 1 << 32;
 const MAX_RUNS: usize = 1 << 20;
@@ -43,31 +45,6 @@ const AT_BITMAP: u32 = 0xB0;
 /// Index entries read from one directory, at most.
 const MAX_INDEX_ENTRIES: usize = 1 << 20;
 const AT_END: u32 = 0xFFFF_FFFF;
-
-fn le16(b: &[u8], at: usize) -> u16 {
-    let mut a = [0u8; 2];
-    if let Some(s) = b.get(at..at + 2) {
-        a.copy_from_slice(s);
-    }
-    u16::from_le_bytes(a)
-}
-fn le32(b: &[u8], at: usize) -> u32 {
-    let mut a = [0u8; 4];
-    if let Some(s) = b.get(at..at + 4) {
-        a.copy_from_slice(s);
-    }
-    u32::from_le_bytes(a)
-}
-fn le64(b: &[u8], at: usize) -> u64 {
-    let mut a = [0u8; 8];
-    if let Some(s) = b.get(at..at + 8) {
-        a.copy_from_slice(s);
-    }
-    u64::from_le_bytes(a)
-}
-fn byte(b: &[u8], at: usize) -> u8 {
-    b.get(at).copied().unwrap_or(0)
-}
 
 /// Windows FILETIME (100 ns since 1601-01-01) to a timestamp; 0 means "not set".
 fn filetime(v: u64) -> Option<Timestamp> {

@@ -10,6 +10,8 @@ use serde::Serialize;
 use crate::ImageError;
 use crate::source::{Source, read_exact_at};
 
+use peel_core::bytes::{le16, le32, le64};
+
 /// How the volumes were found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -95,28 +97,6 @@ pub struct VolumeTable {
 const SECTOR: u64 = 512;
 const MAX_LOGICAL: usize = 256;
 const MAX_GPT_ENTRIES: u32 = 4096;
-
-fn le16(b: &[u8], at: usize) -> u16 {
-    let mut a = [0u8; 2];
-    if let Some(s) = b.get(at..at + 2) {
-        a.copy_from_slice(s);
-    }
-    u16::from_le_bytes(a)
-}
-fn le32(b: &[u8], at: usize) -> u32 {
-    let mut a = [0u8; 4];
-    if let Some(s) = b.get(at..at + 4) {
-        a.copy_from_slice(s);
-    }
-    u32::from_le_bytes(a)
-}
-fn le64(b: &[u8], at: usize) -> u64 {
-    let mut a = [0u8; 8];
-    if let Some(s) = b.get(at..at + 8) {
-        a.copy_from_slice(s);
-    }
-    u64::from_le_bytes(a)
-}
 
 /// Describes an MBR partition type byte.
 pub fn mbr_type_name(t: u8) -> &'static str {
