@@ -1,0 +1,408 @@
+//! The feature scanners, as data: each is a byte pattern, a validator and a normaliser. Adding
+//! one is one entry in [`SCANNERS`] (see docs/features.md).
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use regex::bytes::Regex;
+
+use crate::validate;
+
+/// What a validator concluded about a candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Not this kind of feature: drop it.
+    Reject,
+    /// Plausible; no checksum to test.
+    Plain,
+    /// A checksum exists and holds.
+    Valid,
+    /// Kept, but a checksum exists and fails (only where failure is still informative).
+    Invalid,
+}
+
+/// Shortens a match to the part that is the feature.
+pub type TrimFn = fn(m: &[u8]) -> Option<usize>;
+
+/// One scanner: a kind, a pattern, and how to judge and normalise what it matches.
+pub struct Scanner {
+    /// Feature kind, e.g. `email`.
+    pub kind: &'static str,
+    /// Byte regex (compiled once).
+    pub pattern: &'static str,
+    /// Shortens a match to the part that belongs to the feature (an IBAN ends after the
+    /// length its country fixes), or `None` to keep it whole.
+    pub trim: Option<TrimFn>,
+    /// Judges a match; gets the match and the bytes before and after it (context).
+    pub validate: fn(m: &[u8], before: &[u8], after: &[u8]) -> Verdict,
+    /// The normalised value, used to group features across files and evidence.
+    pub normalize: fn(m: &str) -> String,
+}
+
+fn keep(_: &[u8], _: &[u8], _: &[u8]) -> Verdict {
+    Verdict::Plain
+}
+
+fn lower(s: &str) -> String {
+    s.to_ascii_lowercase()
+}
+
+fn email_ok(m: &[u8], _: &[u8], _: &[u8]) -> Verdict {
+    let Some(at) = m.iter().position(|&c| c == b'@') else {
+        return Verdict::Reject;
+    };
+    let (local, domain) = m.split_at(at);
+    let domain = domain.get(1..).unwrap_or_default();
+    let tld = domain.rsplit(|&c| c == b'.').next().unwrap_or_default();
+    if local.is_empty()
+        || local.starts_with(b".")
+        || local.ends_with(b".")
+        || tld.len() < 2
+        || !tld.iter().all(u8::is_ascii_alphabetic)
+        || domain.windows(2).any(|w| w == b"..")
+    {
+        return Verdict::Reject;
+    }
+    Verdict::Plain
+}
+
+fn url_norm(s: &str) -> String {
+    // Scheme and host are case-insensitive; the path is not.
+    match s.find("://") {
+        Some(i) => {
+            let rest = &s[i + 3..];
+            let host_end = rest.find('/').unwrap_or(rest.len());
+            format!(
+                "{}://{}{}",
+                s[..i].to_ascii_lowercase(),
+                rest[..host_end].to_ascii_lowercase(),
+                &rest[host_end..]
+            )
+        }
+        None => s.to_string(),
+    }
+}
+
+fn ipv4_ok(m: &[u8], before: &[u8], after: &[u8]) -> Verdict {
+    let Ok(s) = std::str::from_utf8(m) else {
+        return Verdict::Reject;
+    };
+    if s.parse::<Ipv4Addr>().is_err() {
+        return Verdict::Reject; // octet > 255 or leading zeros
+    }
+    // Part of a longer dotted number (1.2.3.4.5, 10.0.0.1.2): a version string, not an address.
+    let prev = before.last().copied();
+    if matches!(prev, Some(b'.'))
+        && before.len() >= 2
+        && before.get(before.len() - 2).is_some_and(u8::is_ascii_digit)
+    {
+        return Verdict::Reject;
+    }
+    if after.first() == Some(&b'.') && after.get(1).is_some_and(u8::is_ascii_digit) {
+        return Verdict::Reject;
+    }
+    if matches!(prev, Some(b'v' | b'V')) {
+        return Verdict::Reject;
+    }
+    let ctx = String::from_utf8_lossy(
+        before
+            .get(before.len().saturating_sub(12)..)
+            .unwrap_or_default(),
+    )
+    .to_ascii_lowercase();
+    if ctx.trim_end().ends_with("version") || ctx.trim_end().ends_with("ver") {
+        return Verdict::Reject;
+    }
+    Verdict::Plain
+}
+
+fn ipv6_ok(m: &[u8], _: &[u8], _: &[u8]) -> Verdict {
+    let Ok(s) = std::str::from_utf8(m) else {
+        return Verdict::Reject;
+    };
+    let colons = s.bytes().filter(|&c| c == b':').count();
+    if colons < 2 || s.parse::<Ipv6Addr>().is_err() {
+        return Verdict::Reject;
+    }
+    if !s.contains("::") && colons != 7 {
+        return Verdict::Reject;
+    }
+    // "::" alone or clock-like digits are not addresses.
+    if s.trim_matches(':').is_empty() || s.parse::<Ipv6Addr>().is_ok_and(|a| a.is_unspecified()) {
+        return Verdict::Reject;
+    }
+    Verdict::Plain
+}
+
+fn ipv6_norm(s: &str) -> String {
+    s.parse::<Ipv6Addr>()
+        .map(|a| a.to_string())
+        .unwrap_or_else(|_| s.to_ascii_lowercase())
+}
+
+fn mac_ok(m: &[u8], _: &[u8], _: &[u8]) -> Verdict {
+    let seps: Vec<u8> = m
+        .iter()
+        .copied()
+        .filter(|c| *c == b':' || *c == b'-')
+        .collect();
+    if seps.windows(2).any(|w| w.first() != w.last()) {
+        return Verdict::Reject;
+    }
+    let hex: Vec<u8> = m.iter().copied().filter(u8::is_ascii_hexdigit).collect();
+    if hex.iter().all(|&c| c == b'0') || hex.iter().all(|&c| c == b'f' || c == b'F') {
+        return Verdict::Reject;
+    }
+    Verdict::Plain
+}
+
+fn mac_norm(s: &str) -> String {
+    s.to_ascii_lowercase().replace('-', ":")
+}
+
+fn digits(m: &[u8]) -> Vec<u8> {
+    m.iter().copied().filter(u8::is_ascii_digit).collect()
+}
+
+fn card_ok(m: &[u8], before: &[u8], after: &[u8]) -> Verdict {
+    // Inside a longer run of digits it is not a card number.
+    if before.last().is_some_and(u8::is_ascii_digit)
+        || after.first().is_some_and(u8::is_ascii_digit)
+    {
+        return Verdict::Reject;
+    }
+    let seps: Vec<u8> = m.iter().copied().filter(|c| !c.is_ascii_digit()).collect();
+    if seps.windows(2).any(|w| w.first() != w.last()) {
+        return Verdict::Reject;
+    }
+    let d = digits(m);
+    if validate::card_scheme(&d).is_some() && validate::luhn(&d) {
+        Verdict::Valid
+    } else {
+        Verdict::Reject
+    }
+}
+
+fn card_norm(s: &str) -> String {
+    s.bytes()
+        .filter(u8::is_ascii_digit)
+        .map(char::from)
+        .collect()
+}
+
+fn iban_ok(m: &[u8], before: &[u8], _: &[u8]) -> Verdict {
+    if before.last().is_some_and(u8::is_ascii_alphanumeric) {
+        return Verdict::Reject;
+    }
+    let c: Vec<u8> = m
+        .iter()
+        .copied()
+        .filter(|c| *c != b' ')
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    if validate::iban(&c) {
+        Verdict::Valid
+    } else {
+        Verdict::Reject
+    }
+}
+
+/// Keeps as many characters as the country's IBAN length (spaces between groups allowed).
+fn iban_trim(m: &[u8]) -> Option<usize> {
+    let len = validate::iban_length(m.get(..2)?)?;
+    let mut n = 0;
+    for (i, c) in m.iter().enumerate() {
+        if c.is_ascii_alphanumeric() {
+            n += 1;
+            if n == len {
+                return Some(i + 1);
+            }
+        }
+    }
+    None
+}
+
+fn iban_norm(s: &str) -> String {
+    s.chars()
+        .filter(|c| *c != ' ')
+        .collect::<String>()
+        .to_ascii_uppercase()
+}
+
+fn btc_ok(m: &[u8], before: &[u8], after: &[u8]) -> Verdict {
+    if before.last().is_some_and(u8::is_ascii_alphanumeric)
+        || after.first().is_some_and(u8::is_ascii_alphanumeric)
+    {
+        return Verdict::Reject;
+    }
+    let head = m.get(..3).unwrap_or_default();
+    let ok = if head.eq_ignore_ascii_case(b"bc1") || head.eq_ignore_ascii_case(b"tb1") {
+        validate::btc_bech32(m)
+    } else {
+        validate::btc_base58(m)
+    };
+    if ok { Verdict::Valid } else { Verdict::Reject }
+}
+
+fn btc_norm(s: &str) -> String {
+    if s.len() > 3 && (s[..3].eq_ignore_ascii_case("bc1") || s[..3].eq_ignore_ascii_case("tb1")) {
+        s.to_ascii_lowercase()
+    } else {
+        s.to_string()
+    }
+}
+
+fn eth_ok(m: &[u8], before: &[u8], after: &[u8]) -> Verdict {
+    if before.last().is_some_and(u8::is_ascii_alphanumeric)
+        || after.first().is_some_and(u8::is_ascii_hexdigit)
+    {
+        return Verdict::Reject;
+    }
+    match validate::eip55(m) {
+        Some(true) => Verdict::Valid,
+        Some(false) => Verdict::Reject,
+        None => Verdict::Plain,
+    }
+}
+
+fn xmr_ok(m: &[u8], before: &[u8], after: &[u8]) -> Verdict {
+    if before.last().is_some_and(u8::is_ascii_alphanumeric)
+        || after.first().is_some_and(u8::is_ascii_alphanumeric)
+    {
+        return Verdict::Reject;
+    }
+    if validate::monero(m) {
+        Verdict::Valid
+    } else {
+        Verdict::Reject
+    }
+}
+
+fn ident(s: &str) -> String {
+    s.to_string()
+}
+
+fn phone_ok(m: &[u8], before: &[u8], after: &[u8]) -> Verdict {
+    if before
+        .last()
+        .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'+')
+        || after.first().is_some_and(u8::is_ascii_digit)
+    {
+        return Verdict::Reject;
+    }
+    let d = digits(m);
+    // E.164: country code plus subscriber number, 8 to 15 digits in all.
+    if (8..=15).contains(&d.len()) && d.first() != Some(&b'0') {
+        Verdict::Plain
+    } else {
+        Verdict::Reject
+    }
+}
+
+fn phone_norm(s: &str) -> String {
+    format!(
+        "+{}",
+        s.bytes()
+            .filter(u8::is_ascii_digit)
+            .map(char::from)
+            .collect::<String>()
+    )
+}
+
+/// Every scanner peel runs. Patterns are byte regexes (`(?-u)`): they run on raw evidence and on
+/// UTF-16LE text transcoded to bytes.
+pub const SCANNERS: &[Scanner] = &[
+    Scanner {
+        kind: "email",
+        pattern: r"(?i-u)[a-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,8}[a-z]{2,24}",
+        trim: None,
+        validate: email_ok,
+        normalize: lower,
+    },
+    Scanner {
+        kind: "url",
+        pattern: r#"(?i-u)\b(?:https?|ftp)://[a-z0-9.-]{1,253}(?::[0-9]{1,5})?(?:/[^\s"'<>()\[\]{}\x00-\x1f\x7f-\xff]{0,2000})?"#,
+        trim: None,
+        validate: keep,
+        normalize: url_norm,
+    },
+    Scanner {
+        kind: "ipv4",
+        pattern: r"(?-u)\b(?:[0-9]{1,3}\.){3}[0-9]{1,3}\b",
+        trim: None,
+        validate: ipv4_ok,
+        normalize: ident,
+    },
+    Scanner {
+        kind: "ipv6",
+        pattern: r"(?i-u)(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}",
+        trim: None,
+        validate: ipv6_ok,
+        normalize: ipv6_norm,
+    },
+    Scanner {
+        kind: "mac",
+        pattern: r"(?i-u)\b[0-9a-f]{2}(?:[:-][0-9a-f]{2}){5}\b",
+        trim: None,
+        validate: mac_ok,
+        normalize: mac_norm,
+    },
+    Scanner {
+        kind: "card",
+        pattern: r"(?-u)\b[0-9](?:[ -]?[0-9]){11,18}\b",
+        trim: None,
+        validate: card_ok,
+        normalize: card_norm,
+    },
+    Scanner {
+        kind: "iban",
+        pattern: r"(?i-u)\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}\b",
+        trim: Some(iban_trim),
+        validate: iban_ok,
+        normalize: iban_norm,
+    },
+    Scanner {
+        kind: "btc",
+        pattern: r"(?-u)\b(?:[13][1-9A-HJ-NP-Za-km-z]{25,34}|(?:bc1|tb1)[02-9ac-hj-np-z]{11,71}|(?:BC1|TB1)[02-9AC-HJ-NP-Z]{11,71})\b",
+        trim: None,
+        validate: btc_ok,
+        normalize: btc_norm,
+    },
+    Scanner {
+        kind: "eth",
+        pattern: r"(?-u)\b0x[0-9a-fA-F]{40}\b",
+        trim: None,
+        validate: eth_ok,
+        normalize: lower,
+    },
+    Scanner {
+        kind: "xmr",
+        pattern: r"(?-u)\b[48][1-9A-HJ-NP-Za-km-z]{94}\b",
+        trim: None,
+        validate: xmr_ok,
+        normalize: ident,
+    },
+    Scanner {
+        kind: "phone",
+        pattern: r"(?-u)\+[1-9][0-9]{0,2}(?:[ .-]?\(?[0-9]{1,4}\)?){2,5}",
+        trim: None,
+        validate: phone_ok,
+        normalize: phone_norm,
+    },
+];
+
+/// The compiled scanners.
+pub struct Compiled {
+    /// (scanner, its regex), in [`SCANNERS`] order.
+    pub list: Vec<(&'static Scanner, Regex)>,
+}
+
+impl Compiled {
+    /// Compiles every scanner (the patterns are constants: a failure is a bug, reported).
+    pub fn new() -> Result<Self, regex::Error> {
+        let mut list = Vec::new();
+        for s in SCANNERS {
+            list.push((s, Regex::new(s.pattern)?));
+        }
+        Ok(Compiled { list })
+    }
+}
