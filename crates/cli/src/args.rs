@@ -125,6 +125,36 @@ peel timeline --format bodyfile disk.E01 | mactime -b - -d -z UTC"
         #[arg(long, value_name = "N")]
         volume: Option<u32>,
     },
+    /// Find features (emails, URLs, domains, IPs, MACs, cards, IBANs, wallets, phones) in
+    /// every file, deleted ones included, and in unallocated and unpartitioned space.
+    #[command(
+        after_help = "Every feature comes with its locator down to the byte, its context \
+and, where the kind has a checksum (card, IBAN, BTC, ETH, XMR), validated: true. ASCII and \
+UTF-16LE text are both scanned. --raw scans the whole source as bytes instead (also used for \
+volumes with no recognised file system). --histograms DIR writes one table per kind: count, \
+distinct sources, normalised value.\n\nExamples:\n  peel features disk.E01 > features.jsonl\n  \
+peel features --kinds email,phone --format csv disk.E01\n  \
+peel features --raw --histograms hist/ usb.dd > features.jsonl"
+    )]
+    Features {
+        /// Image file, zip file or folder.
+        evidence: PathBuf,
+        /// Scan the whole source as one byte stream, ignoring file systems.
+        #[arg(long)]
+        raw: bool,
+        /// Only these kinds (comma-separated).
+        #[arg(long, value_name = "KINDS")]
+        kinds: Option<String>,
+        /// Only the volume with this partition number.
+        #[arg(long, value_name = "N")]
+        volume: Option<u32>,
+        /// Write per-kind histograms into this new folder.
+        #[arg(long, value_name = "DIR")]
+        histograms: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: Option<ListFormat>,
+    },
     /// List the unallocated space of every file system (and unpartitioned space) as regions.
     #[command(
         after_help = "Regions are runs of free clusters/blocks, with locators and offsets \

@@ -210,3 +210,44 @@ pub struct RegionRecord {
     /// Length in bytes.
     pub length: u64,
 }
+
+/// A feature found in the evidence (an email address, a card number …).
+#[derive(Debug, Clone, Serialize)]
+pub struct FeatureRecord {
+    /// Always `feature`.
+    pub record: &'static str,
+    /// Kind: `email`, `url`, `domain`, `ipv4`, `ipv6`, `mac`, `card`, `iban`, `btc`, `eth`,
+    /// `xmr`, `phone`.
+    pub kind: String,
+    /// The text as found.
+    pub value: String,
+    /// The normalised value that groups equal features.
+    pub normalized: String,
+    /// `true` when a checksum exists and holds; absent when the kind has no checksum.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub validated: Option<bool>,
+    /// `ascii` or `utf16le`.
+    pub encoding: String,
+    /// Bytes around the feature, escaped (`\xNN` for non-printable bytes).
+    pub context: String,
+    /// Provenance down to the byte: `… / file#addr / @0x1f` or `… / fs / @0x… ` for free space.
+    pub locator: Locator,
+    /// One-line form of `locator`.
+    pub locator_text: String,
+    /// Evidence item.
+    pub evidence: String,
+    /// Offset in the innermost stream (the file's content, or the volume for free space).
+    pub offset: u64,
+    /// Offset on the evidence's media, where the bytes are contiguous there (free space,
+    /// raw scans).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence_offset: Option<u64>,
+    /// Path of the file it was found in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// True when found in a deleted file.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
+    /// What was scanned: `file`, `unallocated`, `unpartitioned`, `raw`.
+    pub scope: &'static str,
+}

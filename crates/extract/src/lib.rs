@@ -316,7 +316,7 @@ mod tests {
         let x = Extractor::new().unwrap();
         let text =
             b"Bob <Bob.Smith@Example.ORG> see https://Files.Example.net/a?b=1 from 192.168.10.5 \
-            and fe80::1ff:fe23:4567:890a mac 00:1A:2B:3C:4D:5E card 4111-1111-1111-1111 \
+            and fe80::1ff:fe23:4567:890a Server 10.20.30.40 mac 00:1A:2B:3C:4D:5E card 4111-1111-1111-1111 \
             iban GB82 WEST 1234 5698 7654 32 btc 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa \
             eth 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed call +44 7700 900123 ";
         let found = x.scan_slice(text);
@@ -327,6 +327,7 @@ mod tests {
             ("url", "https://files.example.net/a?b=1"),
             ("domain", "files.example.net"),
             ("ipv4", "192.168.10.5"),
+            ("ipv4", "10.20.30.40"),
             ("ipv6", "fe80::1ff:fe23:4567:890a"),
             ("mac", "00:1a:2b:3c:4d:5e"),
             ("card", "4111111111111111"),
@@ -338,7 +339,8 @@ mod tests {
             assert!(got.contains(&want), "{want:?} not in {got:?}");
         }
         let misses = b"luhn 4111 1111 1111 1112 btc 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb ver 1.2.3.4.5 \
-            iban GB82WEST12345698765433 eth 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD time 12:34:56";
+            iban GB82WEST12345698765433 eth 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD time 12:34:56 \
+            version 10.0.0.1 build: 6.1.7601.17514 f:: ::B 1.2.3.256";
         let got = x.scan_slice(misses);
         assert!(got.is_empty(), "{:?}", kinds(&got));
     }

@@ -103,19 +103,39 @@ fn ipv4_ok(m: &[u8], before: &[u8], after: &[u8]) -> Verdict {
     if matches!(prev, Some(b'v' | b'V')) {
         return Verdict::Reject;
     }
-    let ctx = String::from_utf8_lossy(
-        before
-            .get(before.len().saturating_sub(12)..)
-            .unwrap_or_default(),
-    )
-    .to_ascii_lowercase();
-    if ctx.trim_end().ends_with("version") || ctx.trim_end().ends_with("ver") {
+    // "version 1.2.3.4", "ver. 10.0.0.1", "build 5.1.2.3": a software version, not an address.
+    let word: Vec<u8> = before
+        .iter()
+        .rev()
+        .skip_while(|c| matches!(c, b' ' | b'.' | b':' | b'=' | b'\t'))
+        .take_while(|c| c.is_ascii_alphabetic())
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    let word: Vec<u8> = word.into_iter().rev().collect();
+    if matches!(
+        word.as_slice(),
+        b"version" | b"ver" | b"build" | b"release" | b"firmware"
+    ) {
         return Verdict::Reject;
     }
     Verdict::Plain
 }
 
-fn ipv6_ok(m: &[u8], _: &[u8], _: &[u8]) -> Verdict {
+fn ipv6_ok(m: &[u8], before: &[u8], after: &[u8]) -> Verdict {
+    if before
+        .last()
+        .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b':')
+        || after
+            .first()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b':' || *c == b'.')
+    {
+        return Verdict::Reject;
+    }
+    let groups = m.split(|&c| c == b':').filter(|g| !g.is_empty()).count();
+    let hex = m.iter().filter(|c| c.is_ascii_hexdigit()).count();
+    if groups < 2 || hex < 4 {
+        return Verdict::Reject; // "::1", "f::", "a:b:c": too little to be told from noise
+    }
     let Ok(s) = std::str::from_utf8(m) else {
         return Verdict::Reject;
     };

@@ -2,6 +2,7 @@
 
 mod cat;
 mod export;
+mod features;
 mod info;
 mod ls;
 mod timeline;
@@ -41,6 +42,23 @@ pub fn run(cmd: Command, g: Globals) -> anyhow::Result<Outcome> {
             ls::run(&evidence, &opts, g)
         }
         Command::Cat { evidence, target } => cat::run(&evidence, &target, g),
+        Command::Features {
+            evidence,
+            raw,
+            kinds,
+            volume,
+            histograms,
+            format,
+        } => {
+            let o = features::FeatureOptions {
+                raw,
+                kinds,
+                volume,
+                histograms,
+                format,
+            };
+            features::run(&evidence, &o, g)
+        }
         Command::Unalloc {
             evidence,
             volume,

@@ -1,0 +1,484 @@
+//! `peel features`: every file's content (deleted files too), unallocated and unpartitioned
+//! space — or the whole source with `--raw` — through the feature scanners, in parallel, with
+//! results written in evidence order.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, anyhow, bail};
+use peel_core::record::{EntryKind, ErrorRecord, FeatureRecord};
+use peel_core::{Locator, Segment};
+use peel_extract::{Encoding, Extractor, Feature, MARGIN, PAGE};
+use peel_fs::Entry;
+use peel_fs::evidence::Evidence;
+use peel_image::{Source, read_exact_at};
+use rayon::prelude::*;
+
+use crate::args::ListFormat;
+use crate::listing::{Listed, Selection, collect};
+use crate::{Globals, Outcome, progress};
+
+/// Options of `peel features`.
+pub struct FeatureOptions {
+    pub raw: bool,
+    pub kinds: Option<String>,
+    pub volume: Option<u32>,
+    pub histograms: Option<PathBuf>,
+    pub format: Option<ListFormat>,
+}
+
+/// A run of bytes scanned as one stream.
+struct Region {
+    /// Where on the source.
+    evidence_offset: u64,
+    len: u64,
+    /// Locator of the stream (offsets are appended to it).
+    locator: Locator,
+    /// Offset of the region's first byte in that stream.
+    stream_offset: u64,
+    scope: &'static str,
+}
+
+enum Job<'a> {
+    File { part: usize, entry: &'a Entry },
+    Page { region: usize, start: u64 },
+}
+
+/// What one job yields, in order.
+struct Done {
+    features: Vec<FeatureRecord>,
+    error: Option<ErrorRecord>,
+    bytes: u64,
+}
+
+fn record(
+    f: Feature,
+    locator: &Locator,
+    stream_offset: u64,
+    scope: &'static str,
+    ev: &str,
+) -> FeatureRecord {
+    let offset = stream_offset + f.offset;
+    let loc = locator.clone().with(Segment::Offset { offset });
+    let (path, _) = locator
+        .file()
+        .map(|(p, a)| (Some(p.to_string()), a))
+        .unwrap_or((None, None));
+    FeatureRecord {
+        record: "feature",
+        kind: f.kind.to_string(),
+        value: f.value,
+        normalized: f.normalized,
+        validated: f.validated,
+        encoding: match f.encoding {
+            Encoding::Ascii => "ascii".into(),
+            Encoding::Utf16le => "utf16le".into(),
+        },
+        context: f.context,
+        locator_text: loc.to_string(),
+        locator: loc,
+        evidence: ev.to_string(),
+        offset,
+        evidence_offset: None,
+        path,
+        deleted: false,
+        scope,
+    }
+}
+
+pub fn run(evidence: &Path, o: &FeatureOptions, g: Globals) -> anyhow::Result<Outcome> {
+    let wanted: Option<BTreeSet<String>> = o.kinds.as_ref().map(|k| {
+        k.split(',')
+            .map(|s| s.trim().to_ascii_lowercase())
+            .filter(|s| !s.is_empty())
+            .collect()
+    });
+    if let Some(w) = &wanted {
+        let known: BTreeSet<&str> = peel_extract::scanners::SCANNERS
+            .iter()
+            .map(|s| s.kind)
+            .chain(["domain"])
+            .collect();
+        if let Some(bad) = w.iter().find(|k| !known.contains(k.as_str())) {
+            bail!(
+                "unknown feature kind `{bad}` (known: {})",
+                known.into_iter().collect::<Vec<_>>().join(", ")
+            );
+        }
+    }
+    if let Some(h) = &o.histograms
+        && h.exists()
+        && std::fs::read_dir(h)?.next().is_some()
+    {
+        bail!(
+            "{} exists and is not empty; refusing to overwrite histograms",
+            h.display()
+        );
+    }
+    let format = match o.format {
+        Some(ListFormat::Bodyfile) => {
+            bail!("features have no bodyfile form; use jsonl, csv or table")
+        }
+        Some(f) => f,
+        None if io::stdout().is_terminal() => ListFormat::Table,
+        None => ListFormat::Jsonl,
+    };
+    let x = Extractor::new().map_err(|e| anyhow!("feature patterns: {e}"))?;
+    let ev =
+        Evidence::open(evidence).with_context(|| format!("cannot open {}", evidence.display()))?;
+
+    // Plan: files of every recognised file system, then free and unpartitioned space; or the
+    // whole source.
+    let mut regions: Vec<Region> = Vec::new();
+    let mut items = Vec::new();
+    let src: Option<Arc<dyn Source>> = ev.source.clone();
+    if o.raw {
+        let s = src
+            .clone()
+            .ok_or_else(|| anyhow!("--raw needs an image file, not a folder"))?;
+        regions.push(Region {
+            evidence_offset: 0,
+            len: s.len(),
+            locator: Locator::evidence(ev.name.clone()),
+            stream_offset: 0,
+            scope: "raw",
+        });
+    } else {
+        let sel = Selection {
+            recursive: true,
+            volume: o.volume,
+            ..Selection::default()
+        };
+        items = collect(&ev, &sel);
+        for part in &ev.parts {
+            let Some(v) = &part.volume else { continue };
+            if o.volume.is_some_and(|w| w != v.index) || v.length == 0 {
+                continue;
+            }
+            match part.fs.as_ref().map(|fs| fs.unallocated()) {
+                Some(Some(runs)) => {
+                    for (off, len) in runs {
+                        regions.push(Region {
+                            evidence_offset: v.offset + off,
+                            len,
+                            locator: part.fs_locator(),
+                            stream_offset: off,
+                            scope: "unallocated",
+                        });
+                    }
+                }
+                Some(None) => {}
+                // No file system recognised: every byte of the volume.
+                None => regions.push(Region {
+                    evidence_offset: v.offset,
+                    len: v.length,
+                    locator: part.locator.clone(),
+                    stream_offset: 0,
+                    scope: "raw",
+                }),
+            }
+        }
+        if o.volume.is_none()
+            && let Some(t) = &ev.table
+            && t.scheme != peel_image::volumes::Scheme::None
+        {
+            for gap in &t.unallocated {
+                regions.push(Region {
+                    evidence_offset: gap.offset,
+                    len: gap.length,
+                    locator: Locator::evidence(ev.name.clone()),
+                    stream_offset: gap.offset,
+                    scope: "unpartitioned",
+                });
+            }
+        }
+    }
+    let mut jobs: Vec<Job<'_>> = Vec::new();
+    let mut stderr_lines = Vec::new();
+    let mut outcome = Outcome::Clean;
+    for it in &items {
+        match it {
+            Listed::Entry { part, entry } if entry.kind == EntryKind::File => {
+                jobs.push(Job::File { part: *part, entry })
+            }
+            Listed::Entry { .. } => {}
+            Listed::Error(e) => {
+                outcome = Outcome::Findings;
+                stderr_lines.push(format!("peel: error: {}: {}", e.locator_text, e.message));
+            }
+            Listed::Note(n) => {
+                if g.notes {
+                    stderr_lines.push(format!("peel: note: {n}"));
+                }
+            }
+        }
+    }
+    for (i, r) in regions.iter().enumerate() {
+        let mut start = 0u64;
+        while start < r.len {
+            jobs.push(Job::Page { region: i, start });
+            start += PAGE as u64;
+        }
+    }
+    let total: u64 = jobs
+        .iter()
+        .map(|j| match j {
+            Job::File { entry, .. } => entry.size,
+            Job::Page { region, start } => regions
+                .get(*region)
+                .map(|r| (r.len - start).min(PAGE as u64))
+                .unwrap_or(0),
+        })
+        .sum();
+    let pb = progress::bytes(g.progress, total, "features");
+    let keep = |f: &Feature| wanted.as_ref().is_none_or(|w| w.contains(f.kind));
+
+    let run_job = |job: &Job<'_>| -> Done {
+        match job {
+            Job::File { part, entry } => {
+                let Some(p) = ev.parts.get(*part) else {
+                    return Done {
+                        features: Vec::new(),
+                        error: None,
+                        bytes: 0,
+                    };
+                };
+                let loc = p.entry_locator(entry);
+                let Some(fs) = &p.fs else {
+                    return Done {
+                        features: Vec::new(),
+                        error: None,
+                        bytes: 0,
+                    };
+                };
+                let mut c = match fs.open(entry) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        // Lost content of deleted files is a fact, not an error.
+                        let error = (!entry.deleted)
+                            .then(|| ErrorRecord::new(&ev.name, loc.clone(), e.to_string()));
+                        return Done {
+                            features: Vec::new(),
+                            error,
+                            bytes: entry.size,
+                        };
+                    }
+                };
+                let mut features = Vec::new();
+                let res = x.scan_reader(&mut c.reader, PAGE, &mut |f| {
+                    if keep(&f) {
+                        let mut r = record(f, &loc, 0, "file", &ev.name);
+                        r.deleted = entry.deleted;
+                        features.push(r);
+                    }
+                });
+                let error = match res {
+                    Err(e) if !entry.deleted => Some(ErrorRecord::new(
+                        &ev.name,
+                        loc,
+                        format!("content unreadable: {e}"),
+                    )),
+                    _ => None,
+                };
+                Done {
+                    features,
+                    error,
+                    bytes: entry.size,
+                }
+            }
+            Job::Page { region, start } => {
+                let (Some(r), Some(s)) = (regions.get(*region), src.as_ref()) else {
+                    return Done {
+                        features: Vec::new(),
+                        error: None,
+                        bytes: 0,
+                    };
+                };
+                let from = start.saturating_sub(MARGIN as u64);
+                let to = (start + PAGE as u64 + MARGIN as u64).min(r.len);
+                let mut buf = vec![0u8; (to - from) as usize];
+                if let Err(e) =
+                    read_exact_at(s.as_ref(), &mut buf, r.evidence_offset + from, "region")
+                {
+                    let loc = r.locator.clone().with(Segment::Offset {
+                        offset: r.stream_offset + start,
+                    });
+                    return Done {
+                        features: Vec::new(),
+                        error: Some(ErrorRecord::new(&ev.name, loc, e.to_string())),
+                        bytes: to - from,
+                    };
+                }
+                let mut found = Vec::new();
+                x.scan_window(
+                    &buf,
+                    from,
+                    *start,
+                    (*start + PAGE as u64).min(r.len),
+                    &mut found,
+                );
+                let features = found
+                    .into_iter()
+                    .filter(|f| keep(f))
+                    .map(|f| {
+                        let ev_off = r.evidence_offset + f.offset;
+                        let mut rec = record(f, &r.locator, r.stream_offset, r.scope, &ev.name);
+                        rec.evidence_offset = Some(ev_off);
+                        rec
+                    })
+                    .collect();
+                Done {
+                    features,
+                    error: None,
+                    bytes: (r.len - start).min(PAGE as u64),
+                }
+            }
+        }
+    };
+
+    let out = io::stdout();
+    let mut w = io::BufWriter::new(out.lock());
+    let csv_row = |cols: &[String]| -> anyhow::Result<Vec<u8>> {
+        let mut c = csv::Writer::from_writer(Vec::new());
+        c.write_record(cols)?;
+        c.into_inner().map_err(|e| anyhow!("csv: {e}"))
+    };
+    if format == ListFormat::Csv {
+        let head: Vec<String> = [
+            "kind",
+            "value",
+            "normalized",
+            "validated",
+            "encoding",
+            "locator",
+            "offset",
+            "evidence_offset",
+            "path",
+            "deleted",
+            "scope",
+            "context",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        w.write_all(&csv_row(&head)?)?;
+    }
+    if format == ListFormat::Table {
+        writeln!(
+            w,
+            "{:<7} {:<44} {:<5} locator",
+            "kind", "normalized", "valid"
+        )?;
+    }
+    // Histograms: (kind, normalized) -> (count, distinct sources).
+    let mut hist: BTreeMap<(String, String), (u64, BTreeSet<String>)> = BTreeMap::new();
+    for batch in jobs.chunks(64) {
+        let done: Vec<Done> = batch.par_iter().map(run_job).collect();
+        for d in done {
+            pb.inc(d.bytes);
+            if let Some(e) = d.error {
+                outcome = Outcome::Findings;
+                if format == ListFormat::Jsonl {
+                    serde_json::to_writer(&mut w, &e)?;
+                    w.write_all(b"\n")?;
+                } else {
+                    stderr_lines.push(format!("peel: error: {}: {}", e.locator_text, e.message));
+                }
+            }
+            for f in d.features {
+                if o.histograms.is_some() {
+                    let source = f
+                        .path
+                        .clone()
+                        .unwrap_or_else(|| format!("{} {}", f.scope, f.evidence));
+                    let h = hist
+                        .entry((f.kind.clone(), f.normalized.clone()))
+                        .or_default();
+                    h.0 += 1;
+                    h.1.insert(source);
+                }
+                match format {
+                    ListFormat::Jsonl => {
+                        serde_json::to_writer(&mut w, &f)?;
+                        w.write_all(b"\n")?;
+                    }
+                    ListFormat::Csv => {
+                        let row = [
+                            f.kind.clone(),
+                            f.value.clone(),
+                            f.normalized.clone(),
+                            f.validated.map(|v| v.to_string()).unwrap_or_default(),
+                            f.encoding.clone(),
+                            f.locator_text.clone(),
+                            f.offset.to_string(),
+                            f.evidence_offset.map(|v| v.to_string()).unwrap_or_default(),
+                            f.path.clone().unwrap_or_default(),
+                            f.deleted.to_string(),
+                            f.scope.to_string(),
+                            f.context.clone(),
+                        ];
+                        w.write_all(&csv_row(&row)?)?;
+                    }
+                    _ => {
+                        let v = match f.validated {
+                            Some(true) => "yes",
+                            Some(false) => "no",
+                            None => "-",
+                        };
+                        let n = peel_core::sink::escape_for_terminal(&f.normalized);
+                        writeln!(
+                            w,
+                            "{:<7} {:<44} {:<5} {}",
+                            f.kind,
+                            n,
+                            v,
+                            peel_core::sink::escape_for_terminal(&f.locator_text)
+                        )?;
+                    }
+                }
+            }
+        }
+    }
+    w.flush()?;
+    pb.finish_and_clear();
+    if let Some(dir) = &o.histograms {
+        write_histograms(dir, &hist)?;
+    }
+    let mut err = io::stderr().lock();
+    for l in stderr_lines {
+        let _ = writeln!(err, "{l}");
+    }
+    Ok(outcome)
+}
+
+/// One file per kind, `DIR/<kind>.tsv`: count, distinct sources, normalised value; most
+/// frequent first (ties by value), as bulk_extractor's histograms.
+fn write_histograms(
+    dir: &Path,
+    hist: &BTreeMap<(String, String), (u64, BTreeSet<String>)>,
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut by_kind: BTreeMap<&str, Vec<(u64, usize, &str)>> = BTreeMap::new();
+    for ((k, v), (n, files)) in hist {
+        by_kind
+            .entry(k.as_str())
+            .or_default()
+            .push((*n, files.len(), v.as_str()));
+    }
+    for (kind, mut rows) in by_kind {
+        rows.sort_by(|a, b| b.0.cmp(&a.0).then(a.2.cmp(b.2)));
+        let mut text = String::from("count\tsources\tnormalized\n");
+        for (n, f, v) in rows {
+            text.push_str(&format!("{n}\t{f}\t{v}\n"));
+        }
+        let dest = dir.join(format!("{kind}.tsv"));
+        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+        tmp.write_all(text.as_bytes())?;
+        tmp.persist_noclobber(&dest)
+            .map_err(|e| e.error)
+            .with_context(|| format!("writing {}", dest.display()))?;
+    }
+    Ok(())
+}
