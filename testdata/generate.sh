@@ -1000,6 +1000,9 @@ if [ "$FAT_ONLY" = 0 ]; then
     bash "$TD/generate-ntfs-ext.sh" "${NE_ARGS[@]}"
 fi
 
+# 5d. Files with planted features and their ground truth (plain files; no tools needed)
+bash "$TD/generate-features.sh"
+
 # --------------------------------------------------------------------------------------------
 # 6. Tool versions and summary
 # --------------------------------------------------------------------------------------------

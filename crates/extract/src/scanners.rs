@@ -333,7 +333,7 @@ fn phone_norm(s: &str) -> String {
 pub const SCANNERS: &[Scanner] = &[
     Scanner {
         kind: "email",
-        pattern: r"(?i-u)[a-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,8}[a-z]{2,24}",
+        pattern: r"(?i-u)[a-z0-9._%+-]{1,64}@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,8}[a-z]{2,24}",
         trim: None,
         validate: email_ok,
         normalize: lower,

@@ -103,9 +103,7 @@ pub fn open_fs(vol: Arc<dyn Source>) -> Result<Box<dyn FileSystem>, FsOpenError>
         .map_err(|e| Failed(e.to_string()))?;
     let head = head.get(..n).unwrap_or_default();
     if n < 512 {
-        return Err(Failed(format!(
-            "volume too small for a file system ({n} bytes readable)"
-        )));
+        return Err(Unrecognised(format!("no file system (only {n} bytes)")));
     }
     if crate::ntfs::probe(head) {
         return crate::ntfs::Ntfs::open(vol)

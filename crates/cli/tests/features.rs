@@ -1,0 +1,153 @@
+//! `peel features` on files with features planted at known offsets by
+//! testdata/generate-features.sh: exactly the planted set (kind, normalised value, file,
+//! offset, encoding) — so no near-miss — with checksums validated, in the same order whatever
+//! the thread count.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+mod common;
+use common::*;
+use std::collections::BTreeSet;
+
+type Key = (String, u64, String, String, String);
+
+fn expected() -> BTreeSet<Key> {
+    truth("features/expected.tsv")
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let c: Vec<&str> = l.split('\t').collect();
+            (
+                c[0].into(),
+                c[1].parse().unwrap(),
+                c[2].into(),
+                c[3].into(),
+                c[4].into(),
+            )
+        })
+        .collect()
+}
+
+fn found(args: &[&str]) -> (Vec<serde_json::Value>, String) {
+    let o = peel(args);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    (records(&o), stdout(&o))
+}
+
+#[test]
+fn planted_features_are_found_exactly_and_near_misses_are_not() {
+    let dir = testdata().join("features");
+    let (recs, _) = found(&["features", "--format", "jsonl", dir.to_str().unwrap()]);
+    let got: BTreeSet<Key> = recs
+        .iter()
+        .map(|r| {
+            (
+                r["path"].as_str().unwrap().into(),
+                r["offset"].as_u64().unwrap(),
+                r["kind"].as_str().unwrap().into(),
+                r["normalized"].as_str().unwrap().into(),
+                r["encoding"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(got, expected());
+    assert!(!recs.iter().any(|r| r["path"] == "near-misses.txt"));
+    for r in &recs {
+        let kind = r["kind"].as_str().unwrap();
+        let checksum = ["card", "iban", "btc", "eth", "xmr"].contains(&kind);
+        assert_eq!(r["validated"].as_bool(), checksum.then_some(true), "{r}");
+        // The locator ends with the offset, and the context shows the bytes found.
+        let loc = r["locator_text"].as_str().unwrap();
+        assert!(
+            loc.ends_with(&format!(" / @{:#x}", r["offset"].as_u64().unwrap())),
+            "{loc}"
+        );
+        if r["encoding"] == "ascii" {
+            assert!(
+                r["context"]
+                    .as_str()
+                    .unwrap()
+                    .contains(r["value"].as_str().unwrap()),
+                "{r}"
+            );
+        }
+    }
+}
+
+#[test]
+fn output_is_identical_across_thread_counts_and_runs() {
+    let dir = testdata().join("features");
+    let d = dir.to_str().unwrap();
+    let (_, a) = found(&["features", "--format", "jsonl", d]);
+    let (_, b) = found(&["-j", "1", "features", "--format", "jsonl", d]);
+    let (_, c) = found(&["features", "--format", "jsonl", d]);
+    assert_eq!(a, b);
+    assert_eq!(a, c);
+}
+
+#[test]
+fn kinds_filter_and_histograms() {
+    let dir = testdata().join("features");
+    let d = dir.to_str().unwrap();
+    let (recs, _) = found(&["features", "--kinds", "email,phone", "--format", "jsonl", d]);
+    let kinds: BTreeSet<&str> = recs.iter().map(|r| r["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, BTreeSet::from(["email", "phone"]));
+    assert_eq!(recs.len(), 5);
+
+    let tmp = tempfile::tempdir().unwrap();
+    let h = tmp.path().join("hist");
+    found(&[
+        "features",
+        "--histograms",
+        h.to_str().unwrap(),
+        "--format",
+        "jsonl",
+        d,
+    ]);
+    let domains = std::fs::read_to_string(h.join("domain.tsv")).unwrap();
+    assert_eq!(
+        domains,
+        "count\tsources\tnormalized\n1\t1\texample.com\n1\t1\texample.net\n1\t1\texample.org\n1\t1\tmeet.example.com\n"
+    );
+    let cards = std::fs::read_to_string(h.join("card.tsv")).unwrap();
+    assert_eq!(cards.lines().count(), 4);
+    // A second run into the same folder is refused rather than overwriting it.
+    let o = peel(&["features", "--histograms", h.to_str().unwrap(), d]);
+    assert_eq!(code(&o), 2);
+    let o = peel(&["features", "--kinds", "nonsense", d]);
+    assert_eq!(code(&o), 2);
+}
+
+#[test]
+fn raw_scan_reports_evidence_offsets() {
+    // A file with no file system in it is scanned as raw bytes: every feature's evidence
+    // offset points at its text, and the set equals what was planted in that file.
+    let f = testdata().join("features/payments.csv");
+    let data = std::fs::read(&f).unwrap();
+    let (recs, _) = found(&["features", "--format", "jsonl", f.to_str().unwrap()]);
+    let want: BTreeSet<(u64, String)> = expected()
+        .into_iter()
+        .filter(|k| k.0 == "payments.csv")
+        .map(|k| (k.1, k.3))
+        .collect();
+    let got: BTreeSet<(u64, String)> = recs
+        .iter()
+        .map(|r| {
+            (
+                r["evidence_offset"].as_u64().unwrap(),
+                r["normalized"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(got, want);
+    for r in &recs {
+        let off = r["evidence_offset"].as_u64().unwrap() as usize;
+        let v = r["value"].as_str().unwrap().as_bytes();
+        assert_eq!(&data[off..off + v.len()], v, "{r}");
+        assert_eq!(r["scope"], "raw");
+    }
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Builds testdata/features/ — files with features planted at known offsets, in ASCII and
+# UTF-16LE, and near-misses that must not be reported — and the ground truth
+# testdata/truth/features/expected.tsv (path, offset, kind, normalized, encoding).
+# Deterministic: fixed contents, fixed mtimes. Run: bash testdata/generate-features.sh
+set -euo pipefail
+TD=$(cd "$(dirname "$0")" && pwd)
+OUT=$TD/features
+TRUTH=$TD/truth/features
+rm -rf "$OUT" "$TRUTH"
+mkdir -p "$OUT/mail" "$TRUTH"
+python3 - "$OUT" "$TRUTH/expected.tsv" <<'PY'
+import os, sys
+out, truth = sys.argv[1], sys.argv[2]
+rows = []
+
+def plant(path, parts, encoding="ascii"):
+    """parts: list of str (filler) or (kind, normalized, text) tuples (planted features)."""
+    data = bytearray()
+    for p in parts:
+        if isinstance(p, tuple):
+            kind, norm, text = p
+            rows.append((path, len(data), kind, norm, encoding))
+            data += text.encode("utf-16-le" if encoding == "utf16le" else "ascii")
+        else:
+            data += p.encode("utf-16-le" if encoding == "utf16le" else "ascii")
+    with open(os.path.join(out, path), "wb") as f:
+        f.write(data)
+
+plant("mail/message.txt", [
+    "From: ", ("email", "alice.smith@example.org", "Alice.Smith@Example.ORG"), "\n",
+    "To: ", ("email", "bob@example.net", "bob@example.net"), "\n\n",
+    "Meet at ", ("url", "https://meet.example.com/room/42", "https://meet.example.com/room/42"), " today.\n",
+    "Call me on ", ("phone", "+447700900123", "+44 7700 900123"), " or ", ("phone", "+447700900456", "+44 7700 900456"), ".\n",
+])
+plant("payments.csv", [
+    "name,card,iban\n",
+    "alice,", ("card", "4111111111111111", "4111 1111 1111 1111"), ",", ("iban", "GB82WEST12345698765432", "GB82 WEST 1234 5698 7654 32"), "\n",
+    "bob,", ("card", "5555555555554444", "5555-5555-5555-4444"), ",", ("iban", "DE89370400440532013000", "DE89370400440532013000"), "\n",
+    "carol,", ("card", "378282246310005", "378282246310005"), ",none\n",
+])
+plant("wallets.txt", [
+    "btc ", ("btc", "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"), "\n",
+    "segwit ", ("btc", "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"), "\n",
+    "eth ", ("eth", "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"), "\n",
+    "xmr ", ("xmr", "4AdUndXHHZ6cfufTMvppY6JwXNouMBzSkbLYfpAV5Usx3skxNgYeYTRj5UzqtReoS44qo9mtmXCqY45DJ852K5Jv2684Rge",
+             "4AdUndXHHZ6cfufTMvppY6JwXNouMBzSkbLYfpAV5Usx3skxNgYeYTRj5UzqtReoS44qo9mtmXCqY45DJ852K5Jv2684Rge"), "\n",
+])
+plant("network.log", [
+    "peer ", ("ipv4", "203.0.113.7", "203.0.113.7"), " connected from ", ("ipv6", "2001:db8::8a2e:370:7334", "2001:DB8::8A2E:370:7334"), "\n",
+    "nic ", ("mac", "00:1a:2b:3c:4d:5e", "00-1A-2B-3C-4D-5E"), "\n",
+])
+plant("registry-strings.bin", [
+    "\x00\x00", "LastUser=", ("email", "dave@example.com", "dave@example.com"), "\x00\x00",
+    "Proxy=", ("ipv4", "198.51.100.23", "198.51.100.23"), "\x00",
+], encoding="utf16le")
+# Near-misses: a card failing Luhn, a BTC address with a bad checksum, a dotted version, an
+# IBAN failing mod-97, an EIP-55 address with a wrong checksum letter.
+plant("near-misses.txt", [
+    "card 4111 1111 1111 1112\n",
+    "btc 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb\n",
+    "version 1.2.3.4.5 and build 6.1.7601.17514\n",
+    "iban GB82WEST12345698765433\n",
+    "eth 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD\n",
+])
+# Domains come with every email and URL: add them to the truth.
+extra = []
+for (path, off, kind, norm, enc) in rows:
+    if kind == "email":
+        dom = norm.split("@", 1)[1]
+        local = norm.split("@", 1)[0]
+        step = 2 if enc == "utf16le" else 1
+        extra.append((path, off + (len(local) + 1) * step, "domain", dom, enc))
+    if kind == "url":
+        host = norm.split("://", 1)[1].split("/", 1)[0]
+        step = 2 if enc == "utf16le" else 1
+        extra.append((path, off + norm.index(host) * step, "domain", host, enc))
+rows += extra
+rows.sort()
+with open(truth, "w") as f:
+    f.write("path\toffset\tkind\tnormalized\tencoding\n")
+    for r in rows:
+        f.write("\t".join(str(x) for x in r) + "\n")
+PY
+find "$OUT" -exec touch -d '2024-03-15 10:00:00 UTC' {} +
+echo "wrote $OUT and $TRUTH/expected.tsv" >&2
