@@ -46,6 +46,13 @@ pub enum Segment {
         /// Member name as stored in the archive.
         member: String,
     },
+    /// A gzip stream, decompressed.
+    Gzip,
+    /// A base64 block starting at `offset` of the enclosing stream, decoded.
+    Base64 {
+        /// Offset of the block's first character.
+        offset: u64,
+    },
     /// A byte offset into the innermost stream.
     Offset {
         /// Offset in bytes.
@@ -65,6 +72,8 @@ impl fmt::Display for Segment {
             } => write!(f, "{path}#{a}"),
             Segment::File { path, addr: None } => f.write_str(path),
             Segment::Zip { member } => write!(f, "zip:{member}"),
+            Segment::Gzip => f.write_str("gzip"),
+            Segment::Base64 { offset } => write!(f, "base64@{offset:#x}"),
             Segment::Offset { offset } => write!(f, "@{offset:#x}"),
         }
     }
@@ -180,6 +189,14 @@ impl FromStr for Locator {
                 Segment::Fs {
                     kind: p.to_string(),
                 }
+            } else if p == "gzip" {
+                Segment::Gzip
+            } else if let Some(h) = p.strip_prefix("base64@0x") {
+                let offset = u64::from_str_radix(h, 16).map_err(|_| CoreError::BadLocator {
+                    text: text.to_string(),
+                    reason: "bad base64 offset",
+                })?;
+                Segment::Base64 { offset }
             } else if let Some(m) = p.strip_prefix("zip:") {
                 Segment::Zip {
                     member: m.to_string(),
@@ -221,11 +238,13 @@ mod tests {
             .with(Segment::Zip {
                 member: "in/b.txt".into(),
             })
+            .with(Segment::Gzip)
+            .with(Segment::Base64 { offset: 0x10 })
             .with(Segment::Offset { offset: 0x1a2 });
         let s = l.to_string();
         assert_eq!(
             s,
-            "a.img / vol:5@44040192 / fat12 / x/y #1.txt / zip:in/b.txt / @0x1a2"
+            "a.img / vol:5@44040192 / fat12 / x/y #1.txt / zip:in/b.txt / gzip / base64@0x10 / @0x1a2"
         );
         assert_eq!(s.parse::<Locator>().unwrap(), l);
     }

@@ -14,6 +14,7 @@
 //! assert_eq!(found[0].encoding, Encoding::Ascii);
 //! ```
 
+pub mod decode;
 pub mod scanners;
 pub mod validate;
 
@@ -77,6 +78,7 @@ pub fn escape(b: &[u8]) -> String {
 /// The compiled scanners, ready to run on many threads.
 pub struct Extractor {
     compiled: Compiled,
+    base64: regex::bytes::Regex,
 }
 
 fn host_of(url: &str) -> Option<&str> {
@@ -91,6 +93,7 @@ impl Extractor {
     pub fn new() -> Result<Self, regex::Error> {
         Ok(Extractor {
             compiled: Compiled::new()?,
+            base64: decode::base64_regex()?,
         })
     }
 

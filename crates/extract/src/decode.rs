@@ -1,0 +1,329 @@
+//! Recursion into what bytes contain: zip members, gzip streams and base64 blocks are decoded
+//! and scanned in turn, each step recorded so that a feature's locator names the path
+//! (`report.zip / zip:docs/a.xml / gzip / @0x1f`). Depth, the size one object may expand to,
+//! and a total expansion budget are all bounded, so a zip bomb costs bounded time and memory
+//! and is reported as such.
+
+use std::io::{Cursor, Read};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use base64::Engine;
+use regex::bytes::Regex;
+
+use crate::{Extractor, Feature};
+
+/// One decoding step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Layer {
+    /// A zip member, by name.
+    Zip(String),
+    /// A gzip stream.
+    Gzip,
+    /// A base64 block at this offset of the enclosing stream.
+    Base64(u64),
+}
+
+/// Bounds on recursion.
+pub struct Limits {
+    /// Deepest nesting decoded (the object itself is depth 0).
+    pub max_depth: usize,
+    /// Largest size one decoded object may reach.
+    pub max_object: u64,
+    /// Bytes still allowed to be produced by decoding, shared by all threads.
+    budget: AtomicU64,
+}
+
+impl Limits {
+    /// Limits with `total` bytes of decoding allowed in all.
+    pub fn new(max_depth: usize, max_object: u64, total: u64) -> Self {
+        Limits {
+            max_depth,
+            max_object,
+            budget: AtomicU64::new(total),
+        }
+    }
+
+    /// Takes `n` bytes from the budget; false when it is exhausted.
+    fn take(&self, n: u64) -> bool {
+        self.budget
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |b| b.checked_sub(n))
+            .is_ok()
+    }
+}
+
+/// Default limits: depth 8, 256 MiB per object, 16 GiB in all.
+pub fn default_limits() -> Limits {
+    Limits::new(8, 256 << 20, 16 << 30)
+}
+
+const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+const GZIP_MAGIC: &[u8] = b"\x1f\x8b\x08";
+/// Shortest base64 block decoded (characters).
+pub const MIN_BASE64: usize = 64;
+
+/// Reads `r` to its end, at most `limits.max_object` bytes, taking from the budget as it goes.
+fn read_bounded(r: &mut dyn Read, limits: &Limits) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        let n = r.read(&mut chunk).map_err(|e| e.to_string())?;
+        if n == 0 {
+            return Ok(out);
+        }
+        if out.len() as u64 + n as u64 > limits.max_object {
+            return Err(format!(
+                "expands beyond {} bytes; not scanned further (zip bomb?)",
+                limits.max_object
+            ));
+        }
+        if !limits.take(n as u64) {
+            return Err("the decoding budget of this run is exhausted; not expanded".into());
+        }
+        out.extend_from_slice(chunk.get(..n).unwrap_or_default());
+    }
+}
+
+impl Extractor {
+    /// Scans `data` and, recursively, whatever it holds (zip members, gzip, base64), calling
+    /// `emit` with the layers leading to each feature and `problem` for what was not expanded.
+    pub fn scan_deep(
+        &self,
+        data: &[u8],
+        limits: &Limits,
+        emit: &mut dyn FnMut(&[Layer], Feature),
+        problem: &mut dyn FnMut(&[Layer], String),
+    ) {
+        let mut layers = Vec::new();
+        self.deep(data, &mut layers, limits, emit, problem);
+    }
+
+    fn deep(
+        &self,
+        data: &[u8],
+        layers: &mut Vec<Layer>,
+        limits: &Limits,
+        emit: &mut dyn FnMut(&[Layer], Feature),
+        problem: &mut dyn FnMut(&[Layer], String),
+    ) {
+        for f in self.scan_slice(data) {
+            emit(layers, f);
+        }
+        let zip = data.starts_with(ZIP_MAGIC);
+        let gz = data.starts_with(GZIP_MAGIC);
+        let blocks = self.base64_blocks(data);
+        if !(zip || gz || !blocks.is_empty()) {
+            return;
+        }
+        if layers.len() >= limits.max_depth {
+            problem(
+                layers,
+                format!(
+                    "nested deeper than {} layers; not expanded",
+                    limits.max_depth
+                ),
+            );
+            return;
+        }
+        if zip {
+            match zip::ZipArchive::new(Cursor::new(data)) {
+                Ok(mut ar) => {
+                    for i in 0..ar.len() {
+                        let (name, res) = match ar.by_index(i) {
+                            Ok(mut f) if f.is_file() => {
+                                let name = f
+                                    .name()
+                                    .map(|n| n.to_string())
+                                    .unwrap_or_else(|_| format!("#{i}"));
+                                if f.size() > limits.max_object {
+                                    let msg = format!(
+                                        "declares {} bytes, beyond the {}-byte limit per object; not expanded (zip bomb?)",
+                                        f.size(),
+                                        limits.max_object
+                                    );
+                                    (name, Err(msg))
+                                } else {
+                                    (name, read_bounded(&mut f, limits))
+                                }
+                            }
+                            Ok(_) => continue,
+                            Err(e) => (format!("#{i}"), Err(e.to_string())),
+                        };
+                        layers.push(Layer::Zip(name));
+                        match res {
+                            Ok(bytes) => self.deep(&bytes, layers, limits, emit, problem),
+                            Err(e) => problem(layers, e),
+                        }
+                        layers.pop();
+                    }
+                }
+                Err(e) => problem(layers, format!("zip archive unreadable: {e}")),
+            }
+        }
+        if gz {
+            let mut d = flate2::read::MultiGzDecoder::new(data);
+            layers.push(Layer::Gzip);
+            match read_bounded(&mut d, limits) {
+                Ok(bytes) => self.deep(&bytes, layers, limits, emit, problem),
+                Err(e) => problem(layers, e),
+            }
+            layers.pop();
+        }
+        for (off, text) in blocks {
+            let compact: Vec<u8> = text
+                .iter()
+                .copied()
+                .filter(|c| !c.is_ascii_whitespace())
+                .collect();
+            let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(&compact) else {
+                continue;
+            };
+            if !limits.take(bytes.len() as u64) {
+                problem(
+                    layers,
+                    "the decoding budget of this run is exhausted; not expanded".into(),
+                );
+                return;
+            }
+            layers.push(Layer::Base64(off));
+            self.deep(&bytes, layers, limits, emit, problem);
+            layers.pop();
+        }
+    }
+
+    /// Base64 blocks of at least [`MIN_BASE64`] characters (MIME line breaks allowed).
+    fn base64_blocks<'a>(&self, data: &'a [u8]) -> Vec<(u64, &'a [u8])> {
+        self.base64
+            .find_iter(data)
+            .filter(|m| {
+                m.as_bytes()
+                    .iter()
+                    .filter(|c| !c.is_ascii_whitespace())
+                    .count()
+                    >= MIN_BASE64
+            })
+            .map(|m| (m.start() as u64, m.as_bytes()))
+            .collect()
+    }
+}
+
+/// The pattern of a base64 block: groups of four, optional line breaks, padded end.
+pub(crate) fn base64_regex() -> Result<Regex, regex::Error> {
+    Regex::new(r"(?-u)(?:[A-Za-z0-9+/]{4}(?:\r?\n)?){16,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn gz(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, data) in members {
+            w.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            w.write_all(data).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    type Found = Vec<(Vec<Layer>, String, u64)>;
+    type Problems = Vec<(Vec<Layer>, String)>;
+
+    fn deep_scan(data: &[u8], limits: &Limits) -> (Found, Problems) {
+        let x = Extractor::new().unwrap();
+        let mut found = Vec::new();
+        let mut probs = Vec::new();
+        x.scan_deep(
+            data,
+            limits,
+            &mut |l, f| found.push((l.to_vec(), f.normalized, f.offset)),
+            &mut |l, m| probs.push((l.to_vec(), m)),
+        );
+        (found, probs)
+    }
+
+    #[test]
+    fn zip_in_zip_gzip_and_base64_are_followed() {
+        let inner = zip_of(&[("deep/note.txt", b"write to erin@example.org soon")]);
+        let b64 = base64::engine::general_purpose::STANDARD
+            .encode(b"frank@example.net and padding padding padding padding");
+        let mime: String = b64
+            .as_bytes()
+            .chunks(20)
+            .map(|c| format!("{}\r\n", String::from_utf8_lossy(c)))
+            .collect();
+        let outer = zip_of(&[
+            ("inner.zip", &inner),
+            ("log.gz", &gz(b"peer 203.0.113.9 up")),
+            (
+                "mail.eml",
+                format!("Content-Transfer-Encoding: base64\r\n\r\n{mime}").as_bytes(),
+            ),
+        ]);
+        let (found, probs) = deep_scan(&outer, &default_limits());
+        assert!(probs.is_empty(), "{probs:?}");
+        let want = [
+            (
+                vec![
+                    Layer::Zip("inner.zip".into()),
+                    Layer::Zip("deep/note.txt".into()),
+                ],
+                "erin@example.org",
+                9,
+            ),
+            (
+                vec![Layer::Zip("log.gz".into()), Layer::Gzip],
+                "203.0.113.9",
+                5,
+            ),
+            (
+                vec![Layer::Zip("mail.eml".into()), Layer::Base64(37)],
+                "frank@example.net",
+                0,
+            ),
+        ];
+        for (l, v, off) in want {
+            assert!(
+                found.iter().any(|f| f.0 == l && f.1 == v && f.2 == off),
+                "{l:?} {v} in {found:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_zip_bomb_is_bounded_and_reported() {
+        let zeros = vec![0u8; 64 << 20];
+        let layer = zip_of(&[("zeros.bin", &zeros)]);
+        let bomb = zip_of(&[("a.zip", &layer), ("b.zip", &layer), ("c.zip", &layer)]);
+        assert!(bomb.len() < 1 << 20, "the bomb is small: {}", bomb.len());
+        let limits = Limits::new(8, 16 << 20, 1 << 30);
+        let t = std::time::Instant::now();
+        let (_, probs) = deep_scan(&bomb, &limits);
+        assert_eq!(probs.len(), 3, "{probs:?}");
+        assert!(probs.iter().all(|p| p.1.contains("zip bomb")), "{probs:?}");
+        assert!(t.elapsed() < std::time::Duration::from_secs(30));
+        // A total budget smaller than the members stops expansion too.
+        let small = Limits::new(8, 256 << 20, 80 << 20);
+        let (_, probs) = deep_scan(&bomb, &small);
+        assert!(probs.iter().any(|p| p.1.contains("budget")), "{probs:?}");
+    }
+
+    #[test]
+    fn depth_is_bounded() {
+        let mut data = b"gina@example.com".to_vec();
+        for _ in 0..12 {
+            data = gz(&data);
+        }
+        let (found, probs) = deep_scan(&data, &Limits::new(8, 1 << 20, 1 << 30));
+        assert!(found.is_empty());
+        assert_eq!(probs.len(), 1);
+        assert_eq!(probs[0].0.len(), 8);
+    }
+}
