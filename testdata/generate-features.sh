@@ -10,22 +10,36 @@ TRUTH=$TD/truth/features
 rm -rf "$OUT" "$TRUTH"
 mkdir -p "$OUT/mail" "$TRUTH"
 python3 - "$OUT" "$TRUTH/expected.tsv" <<'PY'
-import os, sys
+import base64, gzip, io, os, sys, zipfile
 out, truth = sys.argv[1], sys.argv[2]
 rows = []
 
-def plant(path, parts, encoding="ascii"):
-    """parts: list of str (filler) or (kind, normalized, text) tuples (planted features)."""
+def build(path, parts, encoding="ascii", layers="-"):
+    """parts: list of str (filler) or (kind, normalized, text) tuples (planted features).
+    Returns the bytes; records the planted features for `path` under `layers`."""
     data = bytearray()
     for p in parts:
         if isinstance(p, tuple):
             kind, norm, text = p
-            rows.append((path, len(data), kind, norm, encoding))
+            rows.append((path, layers, len(data), kind, norm, encoding))
             data += text.encode("utf-16-le" if encoding == "utf16le" else "ascii")
         else:
             data += p.encode("utf-16-le" if encoding == "utf16le" else "ascii")
+    return bytes(data)
+
+def plant(path, parts, encoding="ascii"):
     with open(os.path.join(out, path), "wb") as f:
-        f.write(data)
+        f.write(build(path, parts, encoding))
+
+def zip_bytes(members):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members:
+            info = zipfile.ZipInfo(name, date_time=(2024, 3, 15, 10, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            z.writestr(info, data)
+    return buf.getvalue()
 
 plant("mail/message.txt", [
     "From: ", ("email", "alice.smith@example.org", "Alice.Smith@Example.ORG"), "\n",
@@ -63,22 +77,42 @@ plant("near-misses.txt", [
     "iban GB82WEST12345698765433\n",
     "eth 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD\n",
 ])
+# Recursion: a zip inside a zip, a gzip stream, a base64 (MIME) attachment.
+note = build("archive/bundle.zip", ["private: ", ("email", "erin@example.org", "erin@example.org"), " ends\n"],
+             layers="zip:inner.zip/zip:deep/note.txt")
+inner = zip_bytes([("deep/note.txt", note)])
+log = build("archive/bundle.zip", ["peer ", ("ipv4", "192.0.2.44", "192.0.2.44"), " up\n"], layers="zip:logs/app.log.gz/gzip")
+gz = gzip.compress(log, mtime=0)
+os.makedirs(os.path.join(out, "archive"), exist_ok=True)
+with open(os.path.join(out, "archive", "bundle.zip"), "wb") as f:
+    f.write(zip_bytes([("inner.zip", inner), ("logs/app.log.gz", gz)]))
+att = build("mail/with-attachment.eml", ["wallet ", ("btc", "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2", "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"),
+             " and ", ("email", "frank@example.net", "frank@example.net"), " padding to make the block long enough\n"],
+            layers="BASE64")
+b64 = base64.encodebytes(att).decode().replace("\n", "\r\n")
+head = "From: alice@example.org\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+rows.append(("mail/with-attachment.eml", "-", 6, "email", "alice@example.org", "ascii"))
+eml = (head + b64).encode()
+with open(os.path.join(out, "mail", "with-attachment.eml"), "wb") as f:
+    f.write(eml)
+rows = [(p, l.replace("BASE64", "base64@%#x" % len(head)), o, k, n, e) for (p, l, o, k, n, e) in rows]
+
 # Domains come with every email and URL: add them to the truth.
 extra = []
-for (path, off, kind, norm, enc) in rows:
+for (path, layers, off, kind, norm, enc) in rows:
     if kind == "email":
         dom = norm.split("@", 1)[1]
         local = norm.split("@", 1)[0]
         step = 2 if enc == "utf16le" else 1
-        extra.append((path, off + (len(local) + 1) * step, "domain", dom, enc))
+        extra.append((path, layers, off + (len(local) + 1) * step, "domain", dom, enc))
     if kind == "url":
         host = norm.split("://", 1)[1].split("/", 1)[0]
         step = 2 if enc == "utf16le" else 1
-        extra.append((path, off + norm.index(host) * step, "domain", host, enc))
+        extra.append((path, layers, off + norm.index(host) * step, "domain", host, enc))
 rows += extra
 rows.sort()
 with open(truth, "w") as f:
-    f.write("path\toffset\tkind\tnormalized\tencoding\n")
+    f.write("path\tlayers\toffset\tkind\tnormalized\tencoding\n")
     for r in rows:
         f.write("\t".join(str(x) for x in r) + "\n")
 PY

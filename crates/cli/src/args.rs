@@ -151,6 +151,16 @@ peel features --raw --histograms hist/ usb.dd > features.jsonl"
         /// Write per-kind histograms into this new folder.
         #[arg(long, value_name = "DIR")]
         histograms: Option<PathBuf>,
+        /// Deepest nesting of zip/gzip/base64 decoded.
+        #[arg(long, value_name = "N", default_value_t = 8)]
+        max_depth: usize,
+        /// Largest size one object (file or decoded member) is read or expanded to, in bytes;
+        /// larger files are scanned as a stream without decoding.
+        #[arg(long, value_name = "BYTES", default_value_t = 256 << 20)]
+        max_object: u64,
+        /// Total bytes all decoding in the run may produce.
+        #[arg(long, value_name = "BYTES", default_value_t = 16 << 30)]
+        budget: u64,
         /// Output format.
         #[arg(long, value_enum)]
         format: Option<ListFormat>,

@@ -13,7 +13,8 @@ mod common;
 use common::*;
 use std::collections::BTreeSet;
 
-type Key = (String, u64, String, String, String);
+/// (file, decoding layers, offset in the innermost stream, kind, normalized, encoding)
+type Key = (String, String, u64, String, String, String);
 
 fn expected() -> BTreeSet<Key> {
     truth("features/expected.tsv")
@@ -23,13 +24,34 @@ fn expected() -> BTreeSet<Key> {
             let c: Vec<&str> = l.split('\t').collect();
             (
                 c[0].into(),
-                c[1].parse().unwrap(),
-                c[2].into(),
+                c[1].into(),
+                c[2].parse().unwrap(),
                 c[3].into(),
                 c[4].into(),
+                c[5].into(),
             )
         })
         .collect()
+}
+
+/// The decoding steps of a locator, after its file segment, as the truth file writes them.
+fn layers(r: &serde_json::Value) -> String {
+    let segs = r["locator"].as_array().unwrap();
+    let file_at = segs.iter().position(|s| s["type"] == "file").unwrap();
+    let parts: Vec<String> = segs[file_at + 1..]
+        .iter()
+        .filter_map(|s| match s["type"].as_str().unwrap() {
+            "zip" => Some(format!("zip:{}", s["member"].as_str().unwrap())),
+            "gzip" => Some("gzip".to_string()),
+            "base64" => Some(format!("base64@{:#x}", s["offset"].as_u64().unwrap())),
+            _ => None,
+        })
+        .collect();
+    if parts.is_empty() {
+        "-".into()
+    } else {
+        parts.join("/")
+    }
 }
 
 fn found(args: &[&str]) -> (Vec<serde_json::Value>, String) {
@@ -47,6 +69,7 @@ fn planted_features_are_found_exactly_and_near_misses_are_not() {
         .map(|r| {
             (
                 r["path"].as_str().unwrap().into(),
+                layers(r),
                 r["offset"].as_u64().unwrap(),
                 r["kind"].as_str().unwrap().into(),
                 r["normalized"].as_str().unwrap().into(),
@@ -96,7 +119,7 @@ fn kinds_filter_and_histograms() {
     let (recs, _) = found(&["features", "--kinds", "email,phone", "--format", "jsonl", d]);
     let kinds: BTreeSet<&str> = recs.iter().map(|r| r["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, BTreeSet::from(["email", "phone"]));
-    assert_eq!(recs.len(), 5);
+    assert_eq!(recs.len(), 8);
 
     let tmp = tempfile::tempdir().unwrap();
     let h = tmp.path().join("hist");
@@ -111,7 +134,7 @@ fn kinds_filter_and_histograms() {
     let domains = std::fs::read_to_string(h.join("domain.tsv")).unwrap();
     assert_eq!(
         domains,
-        "count\tsources\tnormalized\n1\t1\texample.com\n1\t1\texample.net\n1\t1\texample.org\n1\t1\tmeet.example.com\n"
+        "count\tsources\tnormalized\n3\t3\texample.org\n2\t2\texample.net\n1\t1\texample.com\n1\t1\tmeet.example.com\n"
     );
     let cards = std::fs::read_to_string(h.join("card.tsv")).unwrap();
     assert_eq!(cards.lines().count(), 4);
@@ -132,7 +155,7 @@ fn raw_scan_reports_evidence_offsets() {
     let want: BTreeSet<(u64, String)> = expected()
         .into_iter()
         .filter(|k| k.0 == "payments.csv")
-        .map(|k| (k.1, k.3))
+        .map(|k| (k.2, k.4))
         .collect();
     let got: BTreeSet<(u64, String)> = recs
         .iter()

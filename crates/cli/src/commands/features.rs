@@ -3,13 +3,14 @@
 //! results written in evidence order.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, anyhow, bail};
 use peel_core::record::{EntryKind, ErrorRecord, FeatureRecord};
 use peel_core::{Locator, Segment};
+use peel_extract::decode::{Layer, Limits};
 use peel_extract::{Encoding, Extractor, Feature, MARGIN, PAGE};
 use peel_fs::Entry;
 use peel_fs::evidence::Evidence;
@@ -27,6 +28,7 @@ pub struct FeatureOptions {
     pub volume: Option<u32>,
     pub histograms: Option<PathBuf>,
     pub format: Option<ListFormat>,
+    pub limits: Limits,
 }
 
 /// A run of bytes scanned as one stream.
@@ -51,6 +53,19 @@ struct Done {
     features: Vec<FeatureRecord>,
     error: Option<ErrorRecord>,
     bytes: u64,
+}
+
+/// The locator of a decoded stream inside `base`.
+fn with_layers(base: &Locator, layers: &[Layer]) -> Locator {
+    let mut l = base.clone();
+    for layer in layers {
+        l.push(match layer {
+            Layer::Zip(m) => Segment::Zip { member: m.clone() },
+            Layer::Gzip => Segment::Gzip,
+            Layer::Base64(offset) => Segment::Base64 { offset: *offset },
+        });
+    }
+    l
 }
 
 fn record(
@@ -267,21 +282,55 @@ pub fn run(evidence: &Path, o: &FeatureOptions, g: Globals) -> anyhow::Result<Ou
                     }
                 };
                 let mut features = Vec::new();
-                let res = x.scan_reader(&mut c.reader, PAGE, &mut |f| {
-                    if keep(&f) {
-                        let mut r = record(f, &loc, 0, "file", &ev.name);
-                        r.deleted = entry.deleted;
-                        features.push(r);
+                let mut error = None;
+                if entry.size <= o.limits.max_object {
+                    // Small enough to hold: scan it and whatever it contains.
+                    let mut data = Vec::with_capacity(entry.size as usize);
+                    let limit = o.limits.max_object + 1;
+                    if let Err(e) = (&mut c.reader).take(limit).read_to_end(&mut data)
+                        && !entry.deleted
+                    {
+                        error = Some(ErrorRecord::new(
+                            &ev.name,
+                            loc.clone(),
+                            format!("content unreadable: {e}"),
+                        ));
                     }
-                });
-                let error = match res {
-                    Err(e) if !entry.deleted => Some(ErrorRecord::new(
-                        &ev.name,
-                        loc,
-                        format!("content unreadable: {e}"),
-                    )),
-                    _ => None,
-                };
+                    let mut problems = Vec::new();
+                    x.scan_deep(
+                        &data,
+                        &o.limits,
+                        &mut |layers, f| {
+                            if keep(&f) {
+                                let mut r =
+                                    record(f, &with_layers(&loc, layers), 0, "file", &ev.name);
+                                r.deleted = entry.deleted;
+                                features.push(r);
+                            }
+                        },
+                        &mut |layers, msg| problems.push((with_layers(&loc, layers), msg)),
+                    );
+                    if let Some((l, m)) = problems.into_iter().next() {
+                        error = error.or(Some(ErrorRecord::new(&ev.name, l, m)));
+                    }
+                } else {
+                    let res = x.scan_reader(&mut c.reader, PAGE, &mut |f| {
+                        if keep(&f) {
+                            let mut r = record(f, &loc, 0, "file", &ev.name);
+                            r.deleted = entry.deleted;
+                            features.push(r);
+                        }
+                    });
+                    if let Err(e) = res
+                        && !entry.deleted
+                    {
+                        error = Some(ErrorRecord::new(
+                            &ev.name,
+                            loc,
+                            format!("content unreadable: {e}"),
+                        ));
+                    }
+                }
                 Done {
                     features,
                     error,

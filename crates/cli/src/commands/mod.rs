@@ -48,14 +48,19 @@ pub fn run(cmd: Command, g: Globals) -> anyhow::Result<Outcome> {
             kinds,
             volume,
             histograms,
+            max_depth,
+            max_object,
+            budget,
             format,
         } => {
+            let limits = peel_extract::decode::Limits::new(max_depth, max_object, budget);
             let o = features::FeatureOptions {
                 raw,
                 kinds,
                 volume,
                 histograms,
                 format,
+                limits,
             };
             features::run(&evidence, &o, g)
         }
