@@ -151,6 +151,17 @@ peel features --raw --histograms hist/ usb.dd > features.jsonl"
         /// Write per-kind histograms into this new folder.
         #[arg(long, value_name = "DIR")]
         histograms: Option<PathBuf>,
+        /// Stop list: features whose value is listed (one a line; `VALUE<TAB>REGEX` to stop it
+        /// only where the regex matches its context; `#` comments) go to --stopped-out
+        /// instead of the results.
+        #[arg(long, value_name = "FILE", requires = "stopped_out")]
+        stop: Option<PathBuf>,
+        /// Where stopped features are written (JSONL, a new file).
+        #[arg(long, value_name = "FILE")]
+        stopped_out: Option<PathBuf>,
+        /// Alert list: features whose value is listed are flagged `alert: true`.
+        #[arg(long, value_name = "FILE")]
+        alert: Option<PathBuf>,
         /// Deepest nesting of zip/gzip/base64 decoded.
         #[arg(long, value_name = "N", default_value_t = 8)]
         max_depth: usize,

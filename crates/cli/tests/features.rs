@@ -174,3 +174,63 @@ fn raw_scan_reports_evidence_offsets() {
         assert_eq!(r["scope"], "raw");
     }
 }
+
+#[test]
+fn stop_list_moves_features_and_alert_list_flags_them() {
+    let dir = testdata().join("features");
+    let tmp = tempfile::tempdir().unwrap();
+    let stop = tmp.path().join("stop.txt");
+    // Every example.org domain; bob@example.net only where "To: " precedes it.
+    std::fs::write(&stop, "# noise\nexample.org\nbob@example.net\tTo: bob\nalice.smith@example.org\tnever-in-context\n").unwrap();
+    let alert = tmp.path().join("alert.txt");
+    std::fs::write(&alert, "4111111111111111\n").unwrap();
+    let out = tmp.path().join("stopped.jsonl");
+    let o = peel(&[
+        "features",
+        "--format",
+        "jsonl",
+        "--stop",
+        stop.to_str().unwrap(),
+        "--stopped-out",
+        out.to_str().unwrap(),
+        "--alert",
+        alert.to_str().unwrap(),
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let kept = records(&o);
+    let stopped: Vec<serde_json::Value> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let org = expected()
+        .iter()
+        .filter(|k| k.3 == "domain" && k.4 == "example.org")
+        .count();
+    assert_eq!(stopped.len(), org + 1);
+    assert!(stopped.iter().all(|s| s["stopped_by"].is_string()));
+    assert!(
+        !kept
+            .iter()
+            .any(|r| r["normalized"] == "example.org" || r["normalized"] == "bob@example.net")
+    );
+    assert_eq!(
+        kept.len() + stopped.len(),
+        expected().len(),
+        "nothing dropped"
+    );
+    let alerts: Vec<_> = kept.iter().filter(|r| r["alert"] == true).collect();
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0]["normalized"], "4111111111111111");
+    // The stopped output is never overwritten.
+    let o = peel(&[
+        "features",
+        "--stop",
+        stop.to_str().unwrap(),
+        "--stopped-out",
+        out.to_str().unwrap(),
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 2);
+}

@@ -250,4 +250,10 @@ pub struct FeatureRecord {
     pub deleted: bool,
     /// What was scanned: `file`, `unallocated`, `unpartitioned`, `raw`.
     pub scope: &'static str,
+    /// On the alert list given with `--alert`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub alert: bool,
+    /// The stop-list entry that matched (only in the stopped output).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped_by: Option<String>,
 }

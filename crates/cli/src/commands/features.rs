@@ -29,6 +29,54 @@ pub struct FeatureOptions {
     pub histograms: Option<PathBuf>,
     pub format: Option<ListFormat>,
     pub limits: Limits,
+    pub stop: Option<PathBuf>,
+    pub stopped_out: Option<PathBuf>,
+    pub alert: Option<PathBuf>,
+}
+
+/// One stop-list line: a value (compared with the normalised feature, case-insensitively) and
+/// an optional regex its context must match.
+struct StopEntry {
+    value: String,
+    context: Option<regex::Regex>,
+    line: String,
+}
+
+fn read_list(path: &Path) -> anyhow::Result<Vec<StopEntry>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut out = Vec::new();
+    for (n, l) in text.lines().enumerate() {
+        let l = l.trim_end_matches('\r');
+        if l.trim().is_empty() || l.starts_with('#') {
+            continue;
+        }
+        let (v, re) = match l.split_once('\t') {
+            Some((v, r)) => {
+                let re = regex::Regex::new(r)
+                    .with_context(|| format!("{}:{}: bad regex", path.display(), n + 1))?;
+                (v, Some(re))
+            }
+            None => (l, None),
+        };
+        out.push(StopEntry {
+            value: v.trim().to_lowercase(),
+            context: re,
+            line: l.to_string(),
+        });
+    }
+    Ok(out)
+}
+
+fn matches(list: &[StopEntry], f: &FeatureRecord) -> Option<String> {
+    let n = f.normalized.to_lowercase();
+    let v = f.value.to_lowercase();
+    list.iter()
+        .find(|e| {
+            (e.value == n || e.value == v)
+                && e.context.as_ref().is_none_or(|r| r.is_match(&f.context))
+        })
+        .map(|e| e.line.clone())
 }
 
 /// A run of bytes scanned as one stream.
@@ -100,6 +148,8 @@ fn record(
         path,
         deleted: false,
         scope,
+        alert: false,
+        stopped_by: None,
     }
 }
 
@@ -421,6 +471,32 @@ pub fn run(evidence: &Path, o: &FeatureOptions, g: Globals) -> anyhow::Result<Ou
             "kind", "normalized", "valid"
         )?;
     }
+    let stop_list = match &o.stop {
+        Some(p) => read_list(p)?,
+        None => Vec::new(),
+    };
+    let alert_list = match &o.alert {
+        Some(p) => read_list(p)?,
+        None => Vec::new(),
+    };
+    let stopped_file = match &o.stopped_out {
+        Some(p) => {
+            let dir = p
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            if p.exists() {
+                bail!("{} exists; refusing to overwrite it", p.display());
+            }
+            Some((tempfile::NamedTempFile::new_in(dir)?, p.clone()))
+        }
+        None => None,
+    };
+    let mut stopped_w = match &stopped_file {
+        Some((t, _)) => Some(io::BufWriter::new(t.as_file().try_clone()?)),
+        None => None,
+    };
+    let mut stopped = 0u64;
     // Histograms: (kind, normalized) -> (count, distinct sources).
     let mut hist: BTreeMap<(String, String), (u64, BTreeSet<String>)> = BTreeMap::new();
     for batch in jobs.chunks(64) {
@@ -436,7 +512,17 @@ pub fn run(evidence: &Path, o: &FeatureOptions, g: Globals) -> anyhow::Result<Ou
                     stderr_lines.push(format!("peel: error: {}: {}", e.locator_text, e.message));
                 }
             }
-            for f in d.features {
+            for mut f in d.features {
+                if let Some(by) = matches(&stop_list, &f) {
+                    f.stopped_by = Some(by);
+                    if let Some(sw) = stopped_w.as_mut() {
+                        serde_json::to_writer(&mut *sw, &f)?;
+                        sw.write_all(b"\n")?;
+                    }
+                    stopped += 1;
+                    continue;
+                }
+                f.alert = matches(&alert_list, &f).is_some();
                 if o.histograms.is_some() {
                     let source = f
                         .path
@@ -492,6 +578,19 @@ pub fn run(evidence: &Path, o: &FeatureOptions, g: Globals) -> anyhow::Result<Ou
     }
     w.flush()?;
     pb.finish_and_clear();
+    if let Some(mut sw) = stopped_w.take() {
+        sw.flush()?;
+    }
+    if let Some((t, dest)) = stopped_file {
+        t.persist_noclobber(&dest)
+            .map_err(|e| e.error)
+            .with_context(|| format!("writing {}", dest.display()))?;
+    }
+    if g.notes && o.stop.is_some() {
+        stderr_lines.push(format!(
+            "peel: note: {stopped} features stopped by the stop list"
+        ));
+    }
     if let Some(dir) = &o.histograms {
         write_histograms(dir, &hist)?;
     }

@@ -48,6 +48,9 @@ pub fn run(cmd: Command, g: Globals) -> anyhow::Result<Outcome> {
             kinds,
             volume,
             histograms,
+            stop,
+            stopped_out,
+            alert,
             max_depth,
             max_object,
             budget,
@@ -61,6 +64,9 @@ pub fn run(cmd: Command, g: Globals) -> anyhow::Result<Outcome> {
                 histograms,
                 format,
                 limits,
+                stop,
+                stopped_out,
+                alert,
             };
             features::run(&evidence, &o, g)
         }
