@@ -234,3 +234,54 @@ fn stop_list_moves_features_and_alert_list_flags_them() {
     ]);
     assert_eq!(code(&o), 2);
 }
+
+#[test]
+fn executables_are_described() {
+    // peel's own binary, copied into a folder, stands in for an executable found on evidence.
+    let tmp = tempfile::tempdir().unwrap();
+    let exe = tmp.path().join("tool");
+    std::fs::copy(env!("CARGO_BIN_EXE_peel"), &exe).unwrap();
+    let (recs, _) = found(&[
+        "features",
+        "--kinds",
+        "email",
+        "--format",
+        "jsonl",
+        tmp.path().to_str().unwrap(),
+    ]);
+    let execs: Vec<_> = recs
+        .iter()
+        .filter(|r| r["record"] == "executable")
+        .collect();
+    assert_eq!(execs.len(), 1);
+    let e = execs[0];
+    assert_eq!(e["path"], "tool");
+    assert!(
+        e["locator_text"]
+            .as_str()
+            .unwrap()
+            .contains(" / dir / tool#"),
+        "{e}"
+    );
+    if cfg!(all(target_os = "linux", target_arch = "x86_64")) {
+        assert_eq!(e["format"], "elf");
+        assert_eq!(e["arch"], "X86_64");
+        assert_eq!(e["is_64"], true);
+        assert!(
+            e["libraries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|l| l == "libc.so.6")
+        );
+        let text = e["sections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == ".text")
+            .unwrap();
+        let h = text["entropy"].as_f64().unwrap();
+        assert!(h > 4.0 && h < 8.0, "{h}");
+        assert!(e["imports"].as_array().unwrap().len() > 10);
+    }
+}

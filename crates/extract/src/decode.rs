@@ -12,6 +12,13 @@ use regex::bytes::Regex;
 
 use crate::{Extractor, Feature};
 
+/// The callbacks a deep scan reports through.
+struct Callbacks<'a> {
+    emit: &'a mut dyn FnMut(&[Layer], Feature),
+    problem: &'a mut dyn FnMut(&[Layer], String),
+    object: &'a mut dyn FnMut(&[Layer], &[u8]),
+}
+
 /// One decoding step.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Layer {
@@ -93,20 +100,32 @@ impl Extractor {
         emit: &mut dyn FnMut(&[Layer], Feature),
         problem: &mut dyn FnMut(&[Layer], String),
     ) {
-        let mut layers = Vec::new();
-        self.deep(data, &mut layers, limits, emit, problem);
+        self.scan_deep_objects(data, limits, emit, problem, &mut |_, _| {});
     }
 
-    fn deep(
+    /// As [`Extractor::scan_deep`], also handing every object (the input and each decoded
+    /// stream) to `object`, for analysers that look at whole objects (executables, images).
+    pub fn scan_deep_objects(
         &self,
         data: &[u8],
-        layers: &mut Vec<Layer>,
         limits: &Limits,
         emit: &mut dyn FnMut(&[Layer], Feature),
         problem: &mut dyn FnMut(&[Layer], String),
+        object: &mut dyn FnMut(&[Layer], &[u8]),
     ) {
+        let mut layers = Vec::new();
+        let mut cb = Callbacks {
+            emit,
+            problem,
+            object,
+        };
+        self.deep(data, &mut layers, limits, &mut cb);
+    }
+
+    fn deep(&self, data: &[u8], layers: &mut Vec<Layer>, limits: &Limits, cb: &mut Callbacks<'_>) {
+        (cb.object)(layers, data);
         for f in self.scan_slice(data) {
-            emit(layers, f);
+            (cb.emit)(layers, f);
         }
         let zip = data.starts_with(ZIP_MAGIC);
         let gz = data.starts_with(GZIP_MAGIC);
@@ -115,7 +134,7 @@ impl Extractor {
             return;
         }
         if layers.len() >= limits.max_depth {
-            problem(
+            (cb.problem)(
                 layers,
                 format!(
                     "nested deeper than {} layers; not expanded",
@@ -150,21 +169,21 @@ impl Extractor {
                         };
                         layers.push(Layer::Zip(name));
                         match res {
-                            Ok(bytes) => self.deep(&bytes, layers, limits, emit, problem),
-                            Err(e) => problem(layers, e),
+                            Ok(bytes) => self.deep(&bytes, layers, limits, cb),
+                            Err(e) => (cb.problem)(layers, e),
                         }
                         layers.pop();
                     }
                 }
-                Err(e) => problem(layers, format!("zip archive unreadable: {e}")),
+                Err(e) => (cb.problem)(layers, format!("zip archive unreadable: {e}")),
             }
         }
         if gz {
             let mut d = flate2::read::MultiGzDecoder::new(data);
             layers.push(Layer::Gzip);
             match read_bounded(&mut d, limits) {
-                Ok(bytes) => self.deep(&bytes, layers, limits, emit, problem),
-                Err(e) => problem(layers, e),
+                Ok(bytes) => self.deep(&bytes, layers, limits, cb),
+                Err(e) => (cb.problem)(layers, e),
             }
             layers.pop();
         }
@@ -178,14 +197,14 @@ impl Extractor {
                 continue;
             };
             if !limits.take(bytes.len() as u64) {
-                problem(
+                (cb.problem)(
                     layers,
                     "the decoding budget of this run is exhausted; not expanded".into(),
                 );
                 return;
             }
             layers.push(Layer::Base64(off));
-            self.deep(&bytes, layers, limits, emit, problem);
+            self.deep(&bytes, layers, limits, cb);
             layers.pop();
         }
     }

@@ -15,6 +15,7 @@
 //! ```
 
 pub mod decode;
+pub mod exec;
 pub mod scanners;
 pub mod validate;
 

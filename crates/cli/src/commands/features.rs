@@ -99,8 +99,35 @@ enum Job<'a> {
 /// What one job yields, in order.
 struct Done {
     features: Vec<FeatureRecord>,
+    /// Executable records (PE/ELF/Mach-O found in files or decoded streams).
+    execs: Vec<serde_json::Value>,
     error: Option<ErrorRecord>,
     bytes: u64,
+}
+
+/// An `executable` record: where, and what goblin made of it (or why it could not).
+fn exec_record(
+    res: Result<peel_extract::exec::ExecInfo, String>,
+    loc: &Locator,
+    entry: &Entry,
+    ev: &str,
+) -> serde_json::Value {
+    let mut v = match res {
+        Ok(info) => serde_json::to_value(info).unwrap_or_default(),
+        Err(e) => serde_json::json!({ "error": e }),
+    };
+    if let Some(m) = v.as_object_mut() {
+        m.insert("record".into(), "executable".into());
+        m.insert(
+            "locator".into(),
+            serde_json::to_value(loc).unwrap_or_default(),
+        );
+        m.insert("locator_text".into(), loc.to_string().into());
+        m.insert("evidence".into(), ev.into());
+        m.insert("path".into(), entry.path.clone().into());
+        m.insert("deleted".into(), entry.deleted.into());
+    }
+    v
 }
 
 /// The locator of a decoded stream inside `base`.
@@ -306,6 +333,7 @@ pub fn run(evidence: &Path, o: &FeatureOptions, g: Globals) -> anyhow::Result<Ou
                 let Some(p) = ev.parts.get(*part) else {
                     return Done {
                         features: Vec::new(),
+                        execs: Vec::new(),
                         error: None,
                         bytes: 0,
                     };
@@ -314,6 +342,7 @@ pub fn run(evidence: &Path, o: &FeatureOptions, g: Globals) -> anyhow::Result<Ou
                 let Some(fs) = &p.fs else {
                     return Done {
                         features: Vec::new(),
+                        execs: Vec::new(),
                         error: None,
                         bytes: 0,
                     };
@@ -326,12 +355,14 @@ pub fn run(evidence: &Path, o: &FeatureOptions, g: Globals) -> anyhow::Result<Ou
                             .then(|| ErrorRecord::new(&ev.name, loc.clone(), e.to_string()));
                         return Done {
                             features: Vec::new(),
+                            execs: Vec::new(),
                             error,
                             bytes: entry.size,
                         };
                     }
                 };
                 let mut features = Vec::new();
+                let mut execs = Vec::new();
                 let mut error = None;
                 if entry.size <= o.limits.max_object {
                     // Small enough to hold: scan it and whatever it contains.
@@ -347,7 +378,7 @@ pub fn run(evidence: &Path, o: &FeatureOptions, g: Globals) -> anyhow::Result<Ou
                         ));
                     }
                     let mut problems = Vec::new();
-                    x.scan_deep(
+                    x.scan_deep_objects(
                         &data,
                         &o.limits,
                         &mut |layers, f| {
@@ -359,6 +390,16 @@ pub fn run(evidence: &Path, o: &FeatureOptions, g: Globals) -> anyhow::Result<Ou
                             }
                         },
                         &mut |layers, msg| problems.push((with_layers(&loc, layers), msg)),
+                        &mut |layers, bytes| {
+                            if let Some(res) = peel_extract::exec::parse(bytes) {
+                                execs.push(exec_record(
+                                    res,
+                                    &with_layers(&loc, layers),
+                                    entry,
+                                    &ev.name,
+                                ));
+                            }
+                        },
                     );
                     if let Some((l, m)) = problems.into_iter().next() {
                         error = error.or(Some(ErrorRecord::new(&ev.name, l, m)));
@@ -383,6 +424,7 @@ pub fn run(evidence: &Path, o: &FeatureOptions, g: Globals) -> anyhow::Result<Ou
                 }
                 Done {
                     features,
+                    execs,
                     error,
                     bytes: entry.size,
                 }
@@ -391,6 +433,7 @@ pub fn run(evidence: &Path, o: &FeatureOptions, g: Globals) -> anyhow::Result<Ou
                 let (Some(r), Some(s)) = (regions.get(*region), src.as_ref()) else {
                     return Done {
                         features: Vec::new(),
+                        execs: Vec::new(),
                         error: None,
                         bytes: 0,
                     };
@@ -406,6 +449,7 @@ pub fn run(evidence: &Path, o: &FeatureOptions, g: Globals) -> anyhow::Result<Ou
                     });
                     return Done {
                         features: Vec::new(),
+                        execs: Vec::new(),
                         error: Some(ErrorRecord::new(&ev.name, loc, e.to_string())),
                         bytes: to - from,
                     };
@@ -430,6 +474,7 @@ pub fn run(evidence: &Path, o: &FeatureOptions, g: Globals) -> anyhow::Result<Ou
                     .collect();
                 Done {
                     features,
+                    execs: Vec::new(),
                     error: None,
                     bytes: (r.len - start).min(PAGE as u64),
                 }
@@ -510,6 +555,29 @@ pub fn run(evidence: &Path, o: &FeatureOptions, g: Globals) -> anyhow::Result<Ou
                     w.write_all(b"\n")?;
                 } else {
                     stderr_lines.push(format!("peel: error: {}: {}", e.locator_text, e.message));
+                }
+            }
+            for e in &d.execs {
+                match format {
+                    ListFormat::Jsonl => {
+                        serde_json::to_writer(&mut w, e)?;
+                        w.write_all(b"\n")?;
+                    }
+                    ListFormat::Table => writeln!(
+                        w,
+                        "{:<7} {:<44} {:<5} {}",
+                        "exec",
+                        format!(
+                            "{} {}",
+                            e["format"].as_str().unwrap_or("?"),
+                            e["arch"].as_str().unwrap_or("")
+                        ),
+                        "-",
+                        peel_core::sink::escape_for_terminal(
+                            e["locator_text"].as_str().unwrap_or("")
+                        )
+                    )?,
+                    _ => {}
                 }
             }
             for mut f in d.features {
