@@ -2,8 +2,21 @@
 # Builds testdata/features/ — files with features planted at known offsets, in ASCII and
 # UTF-16LE, and near-misses that must not be reported — and the ground truth
 # testdata/truth/features/expected.tsv (path, offset, kind, normalized, encoding).
-# Deterministic: fixed contents, fixed mtimes. Run: bash testdata/generate-features.sh
+# Also a JPEG with EXIF (camera, time taken, GPS), made with ImageMagick and exiftool, whose
+# values exiftool reports are the ground truth. Deterministic: fixed contents, fixed mtimes.
+# Run: bash testdata/generate-features.sh
 set -euo pipefail
+need=()
+[ -x /usr/bin/convert ] || need+=(imagemagick)
+command -v exiftool >/dev/null 2>&1 || need+=(libimage-exiftool-perl)
+if [ ${#need[@]} -gt 0 ]; then
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+    else
+        echo "install these Debian packages first: ${need[*]}" >&2
+        exit 2
+    fi
+fi
 TD=$(cd "$(dirname "$0")" && pwd)
 OUT=$TD/features
 TRUTH=$TD/truth/features
@@ -116,5 +129,12 @@ with open(truth, "w") as f:
     for r in rows:
         f.write("\t".join(str(x) for x in r) + "\n")
 PY
+mkdir -p "$OUT/photos"
+/usr/bin/convert -size 16x16 xc:'#336699' -strip "$OUT/photos/trip.jpg"
+exiftool -q -overwrite_original -Make=ExampleCam -Model='EX-100' \
+    -DateTimeOriginal='2024:03:15 10:00:00' -GPSLatitude=51.5007 -GPSLatitudeRef=N \
+    -GPSLongitude=0.1246 -GPSLongitudeRef=W -GPSAltitude=35 -GPSAltitudeRef=0 "$OUT/photos/trip.jpg"
+(cd "$OUT" && exiftool -n -json -Make -Model -DateTimeOriginal -GPSLatitude -GPSLongitude -GPSAltitude \
+    photos/trip.jpg) >"$TRUTH/photos-trip.exif.json"
 find "$OUT" -exec touch -d '2024-03-15 10:00:00 UTC' {} +
 echo "wrote $OUT and $TRUTH/expected.tsv" >&2

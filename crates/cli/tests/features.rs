@@ -54,7 +54,19 @@ fn layers(r: &serde_json::Value) -> String {
     }
 }
 
+/// Feature records (and the raw stdout) of a successful run.
 fn found(args: &[&str]) -> (Vec<serde_json::Value>, String) {
+    let (all, text) = found_all(args);
+    (
+        all.into_iter()
+            .filter(|r| r["record"] == "feature")
+            .collect(),
+        text,
+    )
+}
+
+/// Every record of a successful run (features, executables, EXIF).
+fn found_all(args: &[&str]) -> (Vec<serde_json::Value>, String) {
     let o = peel(args);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     (records(&o), stdout(&o))
@@ -198,7 +210,10 @@ fn stop_list_moves_features_and_alert_list_flags_them() {
         dir.to_str().unwrap(),
     ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let kept = records(&o);
+    let kept: Vec<_> = records(&o)
+        .into_iter()
+        .filter(|r| r["record"] == "feature")
+        .collect();
     let stopped: Vec<serde_json::Value> = std::fs::read_to_string(&out)
         .unwrap()
         .lines()
@@ -241,7 +256,7 @@ fn executables_are_described() {
     let tmp = tempfile::tempdir().unwrap();
     let exe = tmp.path().join("tool");
     std::fs::copy(env!("CARGO_BIN_EXE_peel"), &exe).unwrap();
-    let (recs, _) = found(&[
+    let (recs, _) = found_all(&[
         "features",
         "--kinds",
         "email",
@@ -283,5 +298,30 @@ fn executables_are_described() {
         let h = text["entropy"].as_f64().unwrap();
         assert!(h > 4.0 && h < 8.0, "{h}");
         assert!(e["imports"].as_array().unwrap().len() > 10);
+    }
+}
+
+#[test]
+fn exif_camera_time_and_gps_equal_exiftool() {
+    let dir = testdata().join("features");
+    let (recs, _) = found_all(&["features", "--format", "jsonl", dir.to_str().unwrap()]);
+    let exif: Vec<_> = recs.iter().filter(|r| r["record"] == "exif").collect();
+    assert_eq!(exif.len(), 1);
+    let e = exif[0];
+    let t: serde_json::Value =
+        serde_json::from_str(&truth("features/photos-trip.exif.json")).unwrap();
+    let t = &t[0];
+    assert_eq!(e["path"], t["SourceFile"]);
+    assert_eq!(e["make"], t["Make"]);
+    assert_eq!(e["model"], t["Model"]);
+    assert_eq!(e["taken"], t["DateTimeOriginal"]);
+    for (ours, theirs) in [
+        ("latitude", "GPSLatitude"),
+        ("longitude", "GPSLongitude"),
+        ("altitude", "GPSAltitude"),
+    ] {
+        let a = e[ours].as_f64().unwrap();
+        let b = t[theirs].as_f64().unwrap();
+        assert!((a - b).abs() < 1e-6, "{ours}: {a} vs exiftool {b}");
     }
 }

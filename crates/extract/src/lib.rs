@@ -16,6 +16,7 @@
 
 pub mod decode;
 pub mod exec;
+pub mod exif;
 pub mod scanners;
 pub mod validate;
 

@@ -112,12 +112,23 @@ fn exec_record(
     entry: &Entry,
     ev: &str,
 ) -> serde_json::Value {
-    let mut v = match res {
+    let v = match res {
         Ok(info) => serde_json::to_value(info).unwrap_or_default(),
         Err(e) => serde_json::json!({ "error": e }),
     };
+    object_record("executable", v, loc, entry, ev)
+}
+
+/// A record about a whole object (an executable, an image's EXIF): its facts plus where.
+fn object_record(
+    kind: &str,
+    mut v: serde_json::Value,
+    loc: &Locator,
+    entry: &Entry,
+    ev: &str,
+) -> serde_json::Value {
     if let Some(m) = v.as_object_mut() {
-        m.insert("record".into(), "executable".into());
+        m.insert("record".into(), kind.into());
         m.insert(
             "locator".into(),
             serde_json::to_value(loc).unwrap_or_default(),
@@ -399,6 +410,16 @@ pub fn run(evidence: &Path, o: &FeatureOptions, g: Globals) -> anyhow::Result<Ou
                                     &ev.name,
                                 ));
                             }
+                            if let Some(info) = peel_extract::exif::parse(bytes) {
+                                let v = serde_json::to_value(info).unwrap_or_default();
+                                execs.push(object_record(
+                                    "exif",
+                                    v,
+                                    &with_layers(&loc, layers),
+                                    entry,
+                                    &ev.name,
+                                ));
+                            }
                         },
                     );
                     if let Some((l, m)) = problems.into_iter().next() {
@@ -566,12 +587,25 @@ pub fn run(evidence: &Path, o: &FeatureOptions, g: Globals) -> anyhow::Result<Ou
                     ListFormat::Table => writeln!(
                         w,
                         "{:<7} {:<44} {:<5} {}",
-                        "exec",
-                        format!(
-                            "{} {}",
-                            e["format"].as_str().unwrap_or("?"),
-                            e["arch"].as_str().unwrap_or("")
-                        ),
+                        if e["record"] == "exif" {
+                            "exif"
+                        } else {
+                            "exec"
+                        },
+                        if e["record"] == "exif" {
+                            format!(
+                                "{} {} {}",
+                                e["model"].as_str().unwrap_or("?"),
+                                e["latitude"],
+                                e["longitude"]
+                            )
+                        } else {
+                            format!(
+                                "{} {}",
+                                e["format"].as_str().unwrap_or("?"),
+                                e["arch"].as_str().unwrap_or("")
+                            )
+                        },
                         "-",
                         peel_core::sink::escape_for_terminal(
                             e["locator_text"].as_str().unwrap_or("")
