@@ -136,5 +136,42 @@ exiftool -q -overwrite_original -Make=ExampleCam -Model='EX-100' \
     -GPSLongitude=0.1246 -GPSLongitudeRef=W -GPSAltitude=35 -GPSAltitudeRef=0 "$OUT/photos/trip.jpg"
 (cd "$OUT" && exiftool -n -json -Make -Model -DateTimeOriginal -GPSLatitude -GPSLongitude -GPSAltitude \
     photos/trip.jpg) >"$TRUTH/photos-trip.exif.json"
+# A small FAT16 disk image with features in an allocated file, in a deleted file, in free
+# space, and one straddling byte 16 MiB (the first page edge of a raw scan).
+DISK_BUILD=$TD/build/features
+mkdir -p "$DISK_BUILD" "$TD/images"
+IMG=$DISK_BUILD/features-disk.img
+rm -f "$IMG"
+for t in mkfs.fat mcopy mdel fls; do
+    command -v "$t" >/dev/null 2>&1 || { echo "missing $t (dosfstools, mtools, sleuthkit)" >&2; exit 2; }
+done
+mkfs.fat -C -F 16 -n FEATDISK -i FEA70001 --invariant "$IMG" 24576 >/dev/null
+python3 - "$DISK_BUILD/notes.txt" <<'PY'
+import sys
+open(sys.argv[1], "wb").write(b"draft: contact henry@example.org about card 5555 5555 5555 4444 today\n")
+PY
+touch -d '2024-03-15 10:00:00 UTC' "$DISK_BUILD/notes.txt"
+export MTOOLS_SKIP_CHECK=1
+NO_FAKE_STAT=1 faketime -f '2024-03-20 12:00:00' mcopy -m -i "$IMG" "$OUT/payments.csv" ::/payments.csv
+NO_FAKE_STAT=1 faketime -f '2024-03-20 12:00:00' mcopy -m -i "$IMG" "$DISK_BUILD/notes.txt" ::/notes.txt
+NO_FAKE_STAT=1 faketime -f '2024-03-21 09:00:00' mdel -i "$IMG" ::/notes.txt
+python3 - "$IMG" "$TRUTH/features-disk.tsv" <<'PY'
+import sys
+img, truth = sys.argv[1], sys.argv[2]
+planted = [
+    (20 * 1024 * 1024 + 100, "email", "ivan@example.net", b"ivan@example.net"),
+    (16 * 1024 * 1024 - 5, "email", "judy@example.com", b"judy@example.com"),
+]
+with open(img, "r+b") as f:
+    for off, kind, norm, text in planted:
+        f.seek(off)
+        f.write(b" " + text + b" ")
+with open(truth, "w") as t:
+    t.write("evidence_offset\tkind\tnormalized\n")
+    for off, kind, norm, text in planted:
+        t.write(f"{off + 1}\t{kind}\t{norm}\n")
+PY
+fls -r -p "$IMG" >"$TRUTH/features-disk.fls.txt"
+gzip -9n -c "$IMG" >"$TD/images/features-disk.img.gz"
 find "$OUT" -exec touch -d '2024-03-15 10:00:00 UTC' {} +
 echo "wrote $OUT and $TRUTH/expected.tsv" >&2

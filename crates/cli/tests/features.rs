@@ -325,3 +325,85 @@ fn exif_camera_time_and_gps_equal_exiftool() {
         assert!((a - b).abs() < 1e-6, "{ours}: {a} vs exiftool {b}");
     }
 }
+
+/// (evidence offset, kind, normalized) planted in free space of the features disk.
+fn planted_free() -> Vec<(u64, String, String)> {
+    truth("features/features-disk.tsv")
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let c: Vec<&str> = l.split('\t').collect();
+            (c[0].parse().unwrap(), c[1].into(), c[2].into())
+        })
+        .collect()
+}
+
+#[test]
+fn deleted_files_and_free_space_are_scanned() {
+    let img = image("features-disk");
+    let (recs, _) = found(&["features", "--format", "jsonl", img.to_str().unwrap()]);
+    // The deleted file, under the name TSK gives it.
+    let fls = parse_fls(&truth("features/features-disk.fls.txt"));
+    let del = fls.iter().find(|e| e.deleted).unwrap();
+    let content = "draft: contact henry@example.org about card 5555 5555 5555 4444 today\n";
+    for (kind, norm, text) in [
+        ("email", "henry@example.org", "henry@example.org"),
+        ("card", "5555555555554444", "5555 5555 5555 4444"),
+    ] {
+        let want = content.find(text).unwrap() as u64;
+        let r = recs
+            .iter()
+            .find(|r| r["scope"] == "file" && r["path"] == del.path.as_str() && r["kind"] == kind)
+            .unwrap_or_else(|| panic!("{kind} in deleted {}", del.path));
+        assert_eq!(r["normalized"], norm);
+        assert_eq!(r["offset"].as_u64().unwrap(), want);
+        assert_eq!(r["deleted"], true);
+    }
+    // Planted in free space: found there, with offsets on the evidence.
+    for (off, kind, norm) in planted_free() {
+        let hits: Vec<_> = recs
+            .iter()
+            .filter(|r| {
+                r["scope"] == "unallocated"
+                    && r["kind"] == kind.as_str()
+                    && r["normalized"] == norm.as_str()
+            })
+            .collect();
+        assert_eq!(hits.len(), 1, "{norm}");
+        assert_eq!(hits[0]["evidence_offset"].as_u64().unwrap(), off);
+        assert!(
+            hits[0]["locator_text"]
+                .as_str()
+                .unwrap()
+                .contains(" / fat16 / @0x")
+        );
+    }
+}
+
+#[test]
+fn raw_scan_reports_a_feature_across_the_page_edge_once() {
+    let img = image("features-disk");
+    let (recs, _) = found(&[
+        "features",
+        "--raw",
+        "--kinds",
+        "email",
+        "--format",
+        "jsonl",
+        img.to_str().unwrap(),
+    ]);
+    for (off, _, norm) in planted_free() {
+        let hits: Vec<_> = recs
+            .iter()
+            .filter(|r| r["normalized"] == norm.as_str())
+            .collect();
+        assert_eq!(hits.len(), 1, "{norm}");
+        assert_eq!(hits[0]["evidence_offset"].as_u64().unwrap(), off);
+    }
+    // judy@example.com starts 4 bytes before the 16 MiB page edge and ends after it.
+    let judy = planted_free()
+        .into_iter()
+        .find(|p| p.2 == "judy@example.com")
+        .unwrap();
+    assert!(judy.0 < 16 << 20 && judy.0 + 16 > 16 << 20);
+}
