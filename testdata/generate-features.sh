@@ -59,6 +59,7 @@ plant("mail/message.txt", [
     "To: ", ("email", "bob@example.net", "bob@example.net"), "\n\n",
     "Meet at ", ("url", "https://meet.example.com/room/42", "https://meet.example.com/room/42"), " today.\n",
     "Call me on ", ("phone", "+447700900123", "+44 7700 900123"), " or ", ("phone", "+447700900456", "+44 7700 900456"), ".\n",
+    "Mirror: ", ("domain", "www.example.co.uk", "www.Example.co.uk"), ".\n",
 ])
 plant("payments.csv", [
     "name,card,iban\n",
@@ -138,6 +139,7 @@ exiftool -q -overwrite_original -Make=ExampleCam -Model='EX-100' \
     photos/trip.jpg) >"$TRUTH/photos-trip.exif.json"
 # A small FAT16 disk image with features in an allocated file, in a deleted file, in free
 # space, and one straddling byte 16 MiB (the first page edge of a raw scan).
+find "$OUT" -exec touch -d '2024-03-15 10:00:00 UTC' {} +
 DISK_BUILD=$TD/build/features
 mkdir -p "$DISK_BUILD" "$TD/images"
 IMG=$DISK_BUILD/features-disk.img

@@ -41,6 +41,8 @@
 #   RUNS=1                                timed runs per command (the fastest is kept)
 #   PEEL_J1=1 BE_GZIP=1 BE_J1=0           extra rows (BE_J1: bulk_extractor -j 1)
 #   REBUILD=1                             regenerate the data even if it exists
+#   WAIT_IDLE=120                         before each timed run, wait up to this many seconds
+#                                         for an idle machine (0: do not wait)
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -52,6 +54,7 @@ PEEL_J1=${PEEL_J1:-1}
 BE_GZIP=${BE_GZIP:-1}
 BE_J1=${BE_J1:-0}
 REBUILD=${REBUILD:-0}
+WAIT_IDLE=${WAIT_IDLE:-120}
 export LC_ALL=C.UTF-8 TZ=UTC
 
 log() { printf '== %s\n' "$*" >&2; }
@@ -373,45 +376,86 @@ cat "$DATA" > /dev/null # warm the page cache
 # ---------------------------------------------------------------------------------------------
 # 2. Timed runs
 # ---------------------------------------------------------------------------------------------
-RESULTS=$OUT/times.tsv
-printf 'tool\twall_s\tcpu_s\tmax_rss_kib\tstatus\n' > "$RESULTS"
+# Other processes skew the figures (with 2 cores, one busy compile job takes away the parallel
+# speed-up), so each timed run first waits up to $WAIT_IDLE seconds for the machine to be idle,
+# and the CPU that others used during the run is reported ("others", in cores).
+CLK_TCK=$(getconf CLK_TCK)
+busy_jiffies() { # busy CPU time of the whole machine so far, in clock ticks
+    local _cpu u n s _idle _iow irq sirq steal _rest
+    read -r _cpu u n s _idle _iow irq sirq steal _rest </proc/stat
+    echo $((u + n + s + irq + sirq + steal))
+}
+wait_idle() {
+    local waited=0 b0 b1
+    [ "$WAIT_IDLE" -gt 0 ] || return 0
+    while :; do
+        b0=$(busy_jiffies)
+        sleep 1
+        b1=$(busy_jiffies)
+        # idle enough: less than a quarter of a core busy over the last second
+        [ $(((b1 - b0) * 4)) -lt "$CLK_TCK" ] && return 0
+        waited=$((waited + 1))
+        if [ "$waited" -ge "$WAIT_IDLE" ]; then
+            log "warning: machine still busy after ${WAIT_IDLE}s; measuring anyway"
+            return 0
+        fi
+    done
+}
 
-# timed NAME CMD...: runs CMD $RUNS times (stdout/stderr to files in $OUT), keeps the fastest.
-# A command may use the placeholder @OUTDIR@ for a fresh, empty output directory.
+RESULTS=$OUT/times.tsv
+printf 'tool\twall_s\tcpu_s\tmax_rss_kib\tothers\tstatus\n' > "$RESULTS"
+
+# timed NAME STDOUT CMD...: runs CMD $RUNS times (stdout to STDOUT, stderr to $OUT/NAME.err)
+# and keeps the fastest run. The placeholder @OUTDIR@ in CMD becomes a fresh output directory
+# ($OUT/NAME.d, removed before each run).
 timed() {
-    local name=$1 best="" i s e wall tf rc odir
-    shift
+    local name=$1 stdout=$2 best="" i t0 t1 b0 b1 rc odir tf line
+    shift 2
     for ((i = 1; i <= RUNS; i++)); do
         odir=$OUT/$name.d
         rm -rf "$odir"
         local args=()
         for a in "$@"; do args+=("${a//@OUTDIR@/$odir}"); done
-        tf=$OUT/$name.time.$i
-        s=$(date +%s.%N)
+        tf=$OUT/$name.time.txt
+        wait_idle
         rc=0
-        /usr/bin/time -v -o "$tf" "${args[@]}" > "$OUT/$name.out" 2> "$OUT/$name.err" || rc=$?
-        e=$(date +%s.%N)
-        wall=$(python3 -c "print(f'{$e - $s:.3f}')")
-        local cpu rss
-        cpu=$(awk -F': ' '/User time|System time/ {t += $2} END {printf "%.2f", t}' "$tf")
-        rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$tf")
-        log "$name run $i: ${wall} s wall, ${cpu} s CPU, ${rss} KiB max RSS, exit $rc"
-        if [ -z "$best" ] || python3 -c "import sys; sys.exit(not $wall < ${best%%$'\t'*})"; then
-            best="$wall"$'\t'"$cpu"$'\t'"$rss"$'\t'"$rc"
+        b0=$(busy_jiffies)
+        t0=$EPOCHREALTIME
+        /usr/bin/time -v -o "$tf" "${args[@]}" > "$stdout" 2> "$OUT/$name.err" || rc=$?
+        t1=$EPOCHREALTIME
+        b1=$(busy_jiffies)
+        line=$(python3 - "$t0" "$t1" "$b0" "$b1" "$CLK_TCK" "$tf" "$rc" <<'PY'
+import sys
+t0, t1, b0, b1, hz = (float(x) for x in sys.argv[1:6])
+wall, cpu, rss = t1 - t0, 0.0, 0
+for line in open(sys.argv[6]):
+    k, _, v = line.strip().rpartition(": ")
+    if k in ("User time (seconds)", "System time (seconds)"):
+        cpu += float(v)
+    elif k == "Maximum resident set size (kbytes)":
+        rss = int(v)
+others = max(0.0, (b1 - b0) / hz - cpu) / wall
+print(f"{wall:.3f}\t{cpu:.2f}\t{rss}\t{others:.2f}\t{sys.argv[7]}")
+PY
+        )
+        IFS=$'\t' read -r w c r o _ <<< "$line"
+        log "$name run $i: $w s wall, $c s CPU, $r KiB max RSS, others $o cores, exit $rc"
+        if [ -z "$best" ] || python3 -c "import sys; sys.exit(not $w < ${best%%$'\t'*})"; then
+            best=$line
         fi
     done
     printf '%s\t%s\n' "$name" "$best" >> "$RESULTS"
 }
 
 log "peel: $("$PEEL" --version)"
-timed peel "$PEEL" -q features --raw --format jsonl "$DATA"
-[ "$PEEL_J1" = 1 ] && timed peel-j1 "$PEEL" -q -j1 features --raw --format jsonl "$DATA"
+timed peel "$OUT/peel.jsonl" "$PEEL" -q features --raw --format jsonl "$DATA"
+[ "$PEEL_J1" = 1 ] && timed peel-j1 "$OUT/peel-j1.jsonl" "$PEEL" -q -j1 features --raw --format jsonl "$DATA"
 
 if [ -n "$BE" ]; then
     log "bulk_extractor: $("$BE" -V 2>&1 | head -1)"
-    timed be "$BE" -0 -x all -e email -e accts -j 2 -o @OUTDIR@ "$DATA"
-    [ "$BE_J1" = 1 ] && timed be-j1 "$BE" -0 -x all -e email -e accts -j 1 -o @OUTDIR@ "$DATA"
-    [ "$BE_GZIP" = 1 ] && timed be-gzip "$BE" -0 -x all -e email -e accts -e gzip -j 2 -o @OUTDIR@ "$DATA"
+    timed be "$OUT/be.log" "$BE" -0 -x all -e email -e accts -j 2 -o @OUTDIR@ "$DATA"
+    [ "$BE_J1" = 1 ] && timed be-j1 "$OUT/be-j1.log" "$BE" -0 -x all -e email -e accts -j 1 -o @OUTDIR@ "$DATA"
+    [ "$BE_GZIP" = 1 ] && timed be-gzip "$OUT/be-gzip.log" "$BE" -0 -x all -e email -e accts -e gzip -j 2 -o @OUTDIR@ "$DATA"
 else
     log "bulk_extractor not found (set BULK_EXTRACTOR=/path/to/bulk_extractor): its rows are skipped"
 fi
@@ -495,15 +539,15 @@ times = {}
 with open(os.path.join(out, "times.tsv")) as f:
     next(f)
     for line in f:
-        name, wall, cpu, rss, rc = line.rstrip("\n").split("\t")
-        times[name] = (float(wall), float(cpu), int(rss), int(rc))
+        name, wall, cpu, rss, others, rc = line.rstrip("\n").split("\t")
+        times[name] = (float(wall), float(cpu), int(rss), float(others), int(rc))
 LABEL = {"peel": "peel (default, 2 threads)", "peel-j1": "peel -j1",
          "be": "bulk_extractor -j2", "be-j1": "bulk_extractor -j1", "be-gzip": "bulk_extractor -j2 +gzip"}
 for name in ["peel", "peel-j1", "be", "be-j1", "be-gzip"]:
     if name not in times:
         continue
     if name.startswith("peel"):
-        res = load_peel(os.path.join(out, name + ".out"))
+        res = load_peel(os.path.join(out, name + ".jsonl"))
     else:
         res = load_be(os.path.join(out, name + ".d"))
     tools.append((name, res))
@@ -517,7 +561,7 @@ tot_enc = collections.Counter(enc for *_, enc in planted)
 def pct(a, b):
     return f"{100 * a / b:5.1f}" if b else "    -"
 
-hdr = f"{'tool':<27} {'wall s':>7} {'MB/s':>6} {'RSS MiB':>7} {'CPU s':>6} " + \
+hdr = f"{'tool':<27} {'wall s':>7} {'MB/s':>6} {'RSS MiB':>7} {'CPU s':>6} {'others':>6} " + \
       " ".join(f"{k:>5}" for k in KINDS) + f" {'all':>5}"
 print()
 print(f"data: {size:,} bytes; {len(planted):,} plain planted features ("
@@ -527,7 +571,7 @@ print(hdr)
 print("-" * len(hdr))
 detail = []
 for name, (plain, inner, counts) in tools:
-    wall, cpu, rss, rc = times[name]
+    wall, cpu, rss, others, rc = times[name]
     found = collections.Counter()
     found_enc = collections.Counter()
     extent = collections.Counter()
@@ -555,7 +599,7 @@ for name, (plain, inner, counts) in tools:
             hit = inner.get((g, o, k)) == v
         gz_found += hit
     allf = sum(found.values())
-    row = f"{LABEL[name]:<27} {wall:7.2f} {size / 1e6 / wall:6.1f} {rss / 1024:7.1f} {cpu:6.1f} " + \
+    row = f"{LABEL[name]:<27} {wall:7.2f} {size / 1e6 / wall:6.1f} {rss / 1024:7.1f} {cpu:6.1f} {others:6.2f} " + \
           " ".join(pct(found[k], tot[k]) for k in KINDS) + f" {pct(allf, len(planted))}"
     if rc:
         row += f"  (exit {rc})"
@@ -577,6 +621,8 @@ for name, found_enc, extent, fp, gz_found, counts in detail:
     print(f"{LABEL[name]:<27} {pct(found_enc['ascii'], tot_enc['ascii']):>7} "
           f"{pct(found_enc['utf16le'], tot_enc['utf16le']):>7} {gz_found:>5}/{len(gz):<5} {ext:>12}  {fps}")
 print()
+print("MB/s: bytes of mixed.bin (1 MB = 10^6 bytes) / wall s. CPU s: user + system. others: cores")
+print("used meanwhile by other processes (trust the row only when this is near 0).")
 print("wrong extent: the tool reports the kind at the planted offset, but a different value.")
 print(f"per-tool lists: {out}/<tool>.missed.tsv and <tool>.unplanted.tsv")
 PY

@@ -146,7 +146,7 @@ fn kinds_filter_and_histograms() {
     let domains = std::fs::read_to_string(h.join("domain.tsv")).unwrap();
     assert_eq!(
         domains,
-        "count\tsources\tnormalized\n3\t3\texample.org\n2\t2\texample.net\n1\t1\texample.com\n1\t1\tmeet.example.com\n"
+        "count\tsources\tnormalized\n3\t3\texample.org\n2\t2\texample.net\n1\t1\texample.com\n1\t1\tmeet.example.com\n1\t1\twww.example.co.uk\n"
     );
     let cards = std::fs::read_to_string(h.join("card.tsv")).unwrap();
     assert_eq!(cards.lines().count(), 4);

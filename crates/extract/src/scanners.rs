@@ -297,6 +297,40 @@ fn xmr_ok(m: &[u8], before: &[u8], after: &[u8]) -> Verdict {
     }
 }
 
+/// Generic top-level domains accepted after a single label (`example.com`); other suffixes
+/// need a further label (`www.example.co.uk`), so file names such as `readme.md` are not
+/// taken for domains.
+const GTLDS: &[&[u8]] = &[
+    b"com", b"net", b"org", b"info", b"biz", b"edu", b"gov", b"mil", b"int", b"name", b"pro",
+    b"mobi",
+];
+
+/// A bare host name (not part of an email or URL, which report their own) whose suffix is on
+/// the Public Suffix List.
+fn domain_ok(m: &[u8], before: &[u8], after: &[u8]) -> Verdict {
+    if before.last().is_some_and(|c| {
+        c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'@' | b'/' | b'_' | b'\\')
+    }) || after
+        .first()
+        .is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'@' | b'('))
+    {
+        return Verdict::Reject;
+    }
+    let lower = m.to_ascii_lowercase();
+    let labels = lower.split(|&c| c == b'.').count();
+    let Some(suffix) = psl::suffix(&lower) else {
+        return Verdict::Reject;
+    };
+    if !suffix.is_known() || psl::domain(&lower).is_none() {
+        return Verdict::Reject;
+    }
+    let tld = lower.rsplit(|&c| c == b'.').next().unwrap_or_default();
+    if labels < 3 && !GTLDS.contains(&tld) {
+        return Verdict::Reject;
+    }
+    Verdict::Plain
+}
+
 fn ident(s: &str) -> String {
     s.to_string()
 }
@@ -344,6 +378,13 @@ pub const SCANNERS: &[Scanner] = &[
         trim: None,
         validate: keep,
         normalize: url_norm,
+    },
+    Scanner {
+        kind: "domain",
+        pattern: r"(?i-u)\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,10}[a-z]{2,24}\b",
+        trim: None,
+        validate: domain_ok,
+        normalize: lower,
     },
     Scanner {
         kind: "ipv4",
