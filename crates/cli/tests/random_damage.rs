@@ -46,6 +46,7 @@ fn run_variants(name: &str, window: std::ops::Range<usize>, variants: u64) {
             vec!["ls", "-r", "--hash", "sha256", "--format", "jsonl"],
             vec!["info", "--format", "json"],
             vec!["unalloc", "--format", "jsonl"],
+            vec!["features", "--format", "jsonl"],
         ] {
             let mut a = args.clone();
             a.push(p.to_str().unwrap());
