@@ -449,13 +449,19 @@ PY
 
 log "peel: $("$PEEL" --version)"
 timed peel "$OUT/peel.jsonl" "$PEEL" -q features --raw --format jsonl "$DATA"
-[ "$PEEL_J1" = 1 ] && timed peel-j1 "$OUT/peel-j1.jsonl" "$PEEL" -q -j1 features --raw --format jsonl "$DATA"
+if [ "$PEEL_J1" = 1 ]; then
+    timed peel-j1 "$OUT/peel-j1.jsonl" "$PEEL" -q -j1 features --raw --format jsonl "$DATA"
+fi
 
 if [ -n "$BE" ]; then
     log "bulk_extractor: $("$BE" -V 2>&1 | head -1)"
     timed be "$OUT/be.log" "$BE" -0 -x all -e email -e accts -j 2 -o @OUTDIR@ "$DATA"
-    [ "$BE_J1" = 1 ] && timed be-j1 "$OUT/be-j1.log" "$BE" -0 -x all -e email -e accts -j 1 -o @OUTDIR@ "$DATA"
-    [ "$BE_GZIP" = 1 ] && timed be-gzip "$OUT/be-gzip.log" "$BE" -0 -x all -e email -e accts -e gzip -j 2 -o @OUTDIR@ "$DATA"
+    if [ "$BE_J1" = 1 ]; then
+        timed be-j1 "$OUT/be-j1.log" "$BE" -0 -x all -e email -e accts -j 1 -o @OUTDIR@ "$DATA"
+    fi
+    if [ "$BE_GZIP" = 1 ]; then
+        timed be-gzip "$OUT/be-gzip.log" "$BE" -0 -x all -e email -e accts -e gzip -j 2 -o @OUTDIR@ "$DATA"
+    fi
 else
     log "bulk_extractor not found (set BULK_EXTRACTOR=/path/to/bulk_extractor): its rows are skipped"
 fi
@@ -592,19 +598,21 @@ for name, (plain, inner, counts) in tools:
             fp[k] += 1
             fps.append((o, k, v))
     gz_found = 0
+    gz_kind = collections.Counter()
     for g, o, k, v in gz:
         if name.startswith("peel"):
             hit = inner.get((o, k)) == v  # peel does not inflate gzip inside a raw stream
         else:
             hit = inner.get((g, o, k)) == v
         gz_found += hit
+        gz_kind[k] += hit
     allf = sum(found.values())
     row = f"{LABEL[name]:<27} {wall:7.2f} {size / 1e6 / wall:6.1f} {rss / 1024:7.1f} {cpu:6.1f} {others:6.2f} " + \
           " ".join(pct(found[k], tot[k]) for k in KINDS) + f" {pct(allf, len(planted))}"
     if rc:
         row += f"  (exit {rc})"
     print(row)
-    detail.append((name, found_enc, extent, fp, gz_found, counts))
+    detail.append((name, found_enc, extent, fp, gz_found, gz_kind, counts))
     with open(os.path.join(out, name + ".missed.tsv"), "w") as f:
         f.write("offset\tkind\tplanted\tencoding\treported_at_same_offset\n")
         for o, k, v, enc, got in missed:
@@ -615,11 +623,16 @@ for name, (plain, inner, counts) in tools:
             f.write(f"{o}\t{k}\t{v}\n")
 print()
 print(f"{'tool':<27} {'ascii %':>7} {'utf16 %':>7} {'gzip found':>11} {'wrong extent':>12}  reported, not planted (plain offsets)")
-for name, found_enc, extent, fp, gz_found, counts in detail:
+for name, found_enc, extent, fp, gz_found, gz_kind, counts in detail:
     ext = sum(extent.values())
     fps = ", ".join(f"{k} {n}" for k, n in sorted(fp.items())) or "none"
     print(f"{LABEL[name]:<27} {pct(found_enc['ascii'], tot_enc['ascii']):>7} "
           f"{pct(found_enc['utf16le'], tot_enc['utf16le']):>7} {gz_found:>5}/{len(gz):<5} {ext:>12}  {fps}")
+gz_tot = collections.Counter(k for *_, k, _ in gz)
+for name, *_, gz_found, gz_kind, counts in detail:
+    if gz_found:
+        print(f"{LABEL[name]}: inside gzip, recall % " +
+              ", ".join(f"{k} {pct(gz_kind[k], gz_tot[k]).strip()}" for k in KINDS))
 print()
 print("MB/s: bytes of mixed.bin (1 MB = 10^6 bytes) / wall s. CPU s: user + system. others: cores")
 print("used meanwhile by other processes (trust the row only when this is near 0).")

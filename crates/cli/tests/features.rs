@@ -407,3 +407,47 @@ fn raw_scan_reports_a_feature_across_the_page_edge_once() {
         .unwrap();
     assert!(judy.0 < 16 << 20 && judy.0 + 16 > 16 << 20);
 }
+
+#[test]
+fn streams_inside_raw_bytes_are_decoded() {
+    // Scanned raw, the zip's local entries are found where they start and decoded, down to
+    // the same features and offsets as when the zip is opened as a file.
+    let zip = testdata().join("features/archive/bundle.zip");
+    let (recs, _) = found(&[
+        "features",
+        "--raw",
+        "--format",
+        "jsonl",
+        zip.to_str().unwrap(),
+    ]);
+    let strip = |r: &serde_json::Value| -> String {
+        // "<zip> / @0xPOS / zip:… / @0xOFF": the decoding steps between the two offsets.
+        let segs = r["locator"].as_array().unwrap();
+        let parts: Vec<String> = segs[2..segs.len() - 1]
+            .iter()
+            .map(|s| match s["type"].as_str().unwrap() {
+                "zip" => format!("zip:{}", s["member"].as_str().unwrap()),
+                "gzip" => "gzip".into(),
+                other => other.into(),
+            })
+            .collect();
+        parts.join("/")
+    };
+    let got: BTreeSet<(String, u64, String, String)> = recs
+        .iter()
+        .map(|r| {
+            (
+                strip(r),
+                r["offset"].as_u64().unwrap(),
+                r["kind"].as_str().unwrap().into(),
+                r["normalized"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let want: BTreeSet<(String, u64, String, String)> = expected()
+        .into_iter()
+        .filter(|k| k.0 == "archive/bundle.zip")
+        .map(|k| (k.1, k.2, k.3, k.4))
+        .collect();
+    assert_eq!(got, want);
+}

@@ -346,3 +346,175 @@ mod tests {
         assert_eq!(probs[0].0.len(), 8);
     }
 }
+
+/// Streams found at a position of a raw region rather than at the start of an object.
+impl Extractor {
+    /// Looks for gzip streams and zip local-file entries starting in `[from, to)` (absolute
+    /// offsets; `buf` holds bytes from `base`), decodes each as far as the buffer allows, and
+    /// deep-scans what comes out. `emit` gets the stream's absolute position, the layers
+    /// inside it, and the feature (offset within the innermost decoded stream).
+    #[allow(clippy::too_many_arguments)] // one call site, the page scanner
+    pub fn scan_embedded(
+        &self,
+        buf: &[u8],
+        base: u64,
+        from: u64,
+        to: u64,
+        limits: &Limits,
+        emit: &mut dyn FnMut(u64, &[Layer], Feature),
+        problem: &mut dyn FnMut(u64, &[Layer], String),
+    ) {
+        let lo = (from.saturating_sub(base)) as usize;
+        let hi = ((to.saturating_sub(base)) as usize).min(buf.len());
+        let Some(window) = buf.get(lo..hi) else {
+            return;
+        };
+        let mut i = 0usize;
+        while i + 4 <= window.len() {
+            let rest = window.get(i..).unwrap_or_default();
+            let Some(p) = rest
+                .windows(3)
+                .position(|w| w == GZIP_MAGIC || w == b"PK\x03")
+            else {
+                break;
+            };
+            let at = lo + i + p;
+            let pos = base + at as u64;
+            let tail = buf.get(at..).unwrap_or_default();
+            if tail.starts_with(GZIP_MAGIC) {
+                // A gzip member header: magic, method 8, flags without reserved bits.
+                if tail.get(3).is_some_and(|f| f & 0xE0 == 0) {
+                    let mut d = flate2::read::GzDecoder::new(tail);
+                    let mut out = Vec::new();
+                    let mut chunk = vec![0u8; 64 * 1024];
+                    loop {
+                        match d.read(&mut chunk) {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => {
+                                if out.len() as u64 + n as u64 > limits.max_object
+                                    || !limits.take(n as u64)
+                                {
+                                    problem(pos, &[Layer::Gzip], "expands beyond the limits; not scanned further (zip bomb?)".into());
+                                    break;
+                                }
+                                out.extend_from_slice(chunk.get(..n).unwrap_or_default());
+                            }
+                        }
+                    }
+                    if !out.is_empty() {
+                        let mut layers = vec![Layer::Gzip];
+                        let mut cb = Callbacks {
+                            emit: &mut |l: &[Layer], f: Feature| emit(pos, l, f),
+                            problem: &mut |l: &[Layer], m: String| problem(pos, l, m),
+                            object: &mut |_: &[Layer], _: &[u8]| {},
+                        };
+                        self.deep(&out, &mut layers, limits, &mut cb);
+                    }
+                }
+            } else if tail.starts_with(ZIP_MAGIC) {
+                self.embedded_zip_entry(tail, pos, limits, emit, problem);
+            }
+            i += p + 3;
+        }
+    }
+
+    /// One zip local-file entry (header plus data) at `pos`, without the central directory.
+    fn embedded_zip_entry(
+        &self,
+        tail: &[u8],
+        pos: u64,
+        limits: &Limits,
+        emit: &mut dyn FnMut(u64, &[Layer], Feature),
+        problem: &mut dyn FnMut(u64, &[Layer], String),
+    ) {
+        use peel_core::bytes::{le16, le32};
+        let method = le16(tail, 8);
+        let csize = le32(tail, 18) as usize;
+        let nlen = usize::from(le16(tail, 26));
+        let xlen = usize::from(le16(tail, 28));
+        let name =
+            String::from_utf8_lossy(tail.get(30..30 + nlen).unwrap_or_default()).into_owned();
+        let start = 30 + nlen + xlen;
+        let data = match tail.get(start..) {
+            Some(d) if csize > 0 => d.get(..csize.min(d.len())).unwrap_or(d),
+            Some(d) => d,
+            None => return,
+        };
+        let bytes = match method {
+            0 => data
+                .get(..csize.min(data.len()))
+                .unwrap_or_default()
+                .to_vec(),
+            8 => {
+                let mut d = flate2::read::DeflateDecoder::new(data);
+                match read_bounded(&mut d, limits) {
+                    Ok(b) => b,
+                    Err(e) if e.contains("bomb") || e.contains("budget") => {
+                        problem(pos, &[Layer::Zip(name)], e);
+                        return;
+                    }
+                    Err(_) => return,
+                }
+            }
+            _ => return,
+        };
+        if bytes.is_empty() {
+            return;
+        }
+        let mut layers = vec![Layer::Zip(name)];
+        let mut cb = Callbacks {
+            emit: &mut |l: &[Layer], f: Feature| emit(pos, l, f),
+            problem: &mut |l: &[Layer], m: String| problem(pos, l, m),
+            object: &mut |_: &[Layer], _: &[u8]| {},
+        };
+        self.deep(&bytes, &mut layers, limits, &mut cb);
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+mod embedded_tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn gzip_and_zip_entries_in_the_middle_of_raw_bytes() {
+        let x = Extractor::new().unwrap();
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(b"log: user kim@example.org logged in").unwrap();
+        let gz = e.finish().unwrap();
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        w.start_file("a.txt", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        w.write_all(b"owner lee@example.net").unwrap();
+        let zip = w.finish().unwrap().into_inner();
+        let mut raw = vec![0x55u8; 1000];
+        raw.extend(&gz);
+        raw.extend(vec![0u8; 500]);
+        let zip_at = raw.len();
+        raw.extend(&zip);
+        let mut got = Vec::new();
+        x.scan_embedded(
+            &raw,
+            0,
+            0,
+            raw.len() as u64,
+            &default_limits(),
+            &mut |p, l, f| got.push((p, l.to_vec(), f.normalized, f.offset)),
+            &mut |_, _, m| panic!("{m}"),
+        );
+        assert!(
+            got.contains(&(1000, vec![Layer::Gzip], "kim@example.org".into(), 10)),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&(
+                zip_at as u64,
+                vec![Layer::Zip("a.txt".into())],
+                "lee@example.net".into(),
+                6
+            )),
+            "{got:?}"
+        );
+    }
+}

@@ -483,7 +483,7 @@ pub fn run(evidence: &Path, o: &FeatureOptions, g: Globals) -> anyhow::Result<Ou
                     (*start + PAGE as u64).min(r.len),
                     &mut found,
                 );
-                let features = found
+                let mut features: Vec<FeatureRecord> = found
                     .into_iter()
                     .filter(|f| keep(f))
                     .map(|f| {
@@ -493,10 +493,42 @@ pub fn run(evidence: &Path, o: &FeatureOptions, g: Globals) -> anyhow::Result<Ou
                         rec
                     })
                     .collect();
+                // gzip streams and zip entries that start in this page: decoded and scanned,
+                // the locator naming where the stream starts and the steps inside it.
+                let mut error = None;
+                x.scan_embedded(
+                    &buf,
+                    from,
+                    *start,
+                    (*start + PAGE as u64).min(r.len),
+                    &o.limits,
+                    &mut |pos, layers, f| {
+                        if keep(&f) {
+                            let at = r.locator.clone().with(Segment::Offset {
+                                offset: r.stream_offset + pos,
+                            });
+                            features.push(record(
+                                f,
+                                &with_layers(&at, layers),
+                                0,
+                                r.scope,
+                                &ev.name,
+                            ));
+                        }
+                    },
+                    &mut |pos, layers, m| {
+                        let at = r.locator.clone().with(Segment::Offset {
+                            offset: r.stream_offset + pos,
+                        });
+                        error.get_or_insert_with(|| {
+                            ErrorRecord::new(&ev.name, with_layers(&at, layers), m)
+                        });
+                    },
+                );
                 Done {
                     features,
                     execs: Vec::new(),
-                    error: None,
+                    error,
                     bytes: (r.len - start).min(PAGE as u64),
                 }
             }
