@@ -82,6 +82,15 @@ plant("registry-strings.bin", [
     "\x00\x00", "LastUser=", ("email", "dave@example.com", "dave@example.com"), "\x00\x00",
     "Proxy=", ("ipv4", "198.51.100.23", "198.51.100.23"), "\x00",
 ], encoding="utf16le")
+# Phone numbers in national form: reported only with --default-region GB (truth beside).
+national = "Ring 07700 900789 or (0161) 496 0000 today.\n"
+with open(os.path.join(out, "national.txt"), "w") as f:
+    f.write(national)
+with open(os.path.join(os.path.dirname(truth), "national-gb.tsv"), "w") as f:
+    f.write("offset\tnormalized\n")
+    f.write("%d\t+447700900789\n" % national.index("07700"))
+    f.write("%d\t+441614960000\n" % national.index("(0161)"))
+
 # Near-misses: a card failing Luhn, a BTC address with a bad checksum, a dotted version, an
 # IBAN failing mod-97, an EIP-55 address with a wrong checksum letter.
 plant("near-misses.txt", [

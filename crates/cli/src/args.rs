@@ -162,6 +162,10 @@ peel features --raw --histograms hist/ usb.dd > features.jsonl"
         /// Alert list: features whose value is listed are flagged `alert: true`.
         #[arg(long, value_name = "FILE")]
         alert: Option<PathBuf>,
+        /// Also find phone numbers written in this region's national form (ISO 3166 code, e.g.
+        /// GB: `07700 900123` → +447700900123).
+        #[arg(long, value_name = "REGION")]
+        default_region: Option<String>,
         /// Deepest nesting of zip/gzip/base64 decoded.
         #[arg(long, value_name = "N", default_value_t = 8)]
         max_depth: usize,

@@ -451,3 +451,52 @@ fn streams_inside_raw_bytes_are_decoded() {
         .collect();
     assert_eq!(got, want);
 }
+
+#[test]
+fn national_phone_numbers_with_a_default_region() {
+    let f = testdata().join("features/national.txt");
+    let (none, _) = found(&[
+        "features",
+        "--kinds",
+        "phone",
+        "--format",
+        "jsonl",
+        f.to_str().unwrap(),
+    ]);
+    assert!(none.is_empty(), "national numbers need a region");
+    let (recs, _) = found(&[
+        "features",
+        "--default-region",
+        "GB",
+        "--kinds",
+        "phone",
+        "--format",
+        "jsonl",
+        f.to_str().unwrap(),
+    ]);
+    let got: BTreeSet<(u64, String)> = recs
+        .iter()
+        .map(|r| {
+            (
+                r["evidence_offset"].as_u64().unwrap(),
+                r["normalized"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let want: BTreeSet<(u64, String)> = truth("features/national-gb.tsv")
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let (o, n) = l.split_once('\t').unwrap();
+            (o.parse().unwrap(), n.to_string())
+        })
+        .collect();
+    assert_eq!(got, want);
+    let o = peel(&[
+        "features",
+        "--default-region",
+        "Atlantis",
+        f.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 2);
+}

@@ -81,6 +81,9 @@ pub fn escape(b: &[u8]) -> String {
 pub struct Extractor {
     compiled: Compiled,
     base64: regex::bytes::Regex,
+    /// Region for phone numbers written in national form (`07700 900123` with `GB`).
+    region: Option<phonenumber::country::Id>,
+    national: regex::bytes::Regex,
 }
 
 fn host_of(url: &str) -> Option<&str> {
@@ -96,7 +99,24 @@ impl Extractor {
         Ok(Extractor {
             compiled: Compiled::new()?,
             base64: decode::base64_regex()?,
+            region: None,
+            national: regex::bytes::Regex::new(
+                r"(?-u)(?:\(0[1-9][0-9]{1,4}\)|\b0[1-9][0-9]{1,4})[ .-]?[0-9]{3,4}[ .-]?[0-9]{3,4}\b",
+            )?,
         })
+    }
+
+    /// Also reports phone numbers in the national form of `region` (an ISO 3166 code such as
+    /// `GB`), normalised to E.164 with libphonenumber's rules.
+    pub fn with_region(mut self, region: &str) -> Result<Self, String> {
+        let id = region
+            .to_ascii_uppercase()
+            .parse::<phonenumber::country::Id>()
+            .map_err(|_| {
+                format!("unknown region `{region}` (expected an ISO 3166 code such as GB)")
+            })?;
+        self.region = Some(id);
+        Ok(self)
     }
 
     /// Scans one whole slice (offsets are into the slice).
@@ -207,8 +227,75 @@ impl Extractor {
         }
     }
 
+    /// National-form phone numbers (only with a region), normalised by libphonenumber.
+    #[allow(clippy::too_many_arguments)] // one call site per encoding
+    fn run_national(
+        &self,
+        text: &[u8],
+        map: &dyn Fn(usize) -> u64,
+        raw: &[u8],
+        base: u64,
+        enc: Encoding,
+        from: u64,
+        to: u64,
+        out: &mut Vec<Feature>,
+    ) {
+        let Some(region) = self.region else { return };
+        for m in self.national.find_iter(text) {
+            let abs = map(m.start());
+            if abs < from {
+                continue;
+            }
+            if abs >= to {
+                break;
+            }
+            let before = text.get(..m.start()).and_then(|b| b.last());
+            let after = text.get(m.end()).copied();
+            if before.is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'+')
+                || after.is_some_and(|c| c.is_ascii_digit())
+            {
+                continue;
+            }
+            let value = String::from_utf8_lossy(m.as_bytes()).into_owned();
+            let Ok(n) = phonenumber::parse(Some(region), &value) else {
+                continue;
+            };
+            let digits = n.national().value().to_string().len();
+            if !(7..=12).contains(&digits) {
+                continue;
+            }
+            let normalized = n.format().mode(phonenumber::Mode::E164).to_string();
+            let step = if enc == Encoding::Utf16le { 2 } else { 1 };
+            let len = m.as_bytes().len() as u64 * step;
+            let (rs, re_) = ((abs - base) as usize, (abs - base + len) as usize);
+            let ctx = raw
+                .get(rs.saturating_sub(CONTEXT)..(re_ + CONTEXT).min(raw.len()))
+                .unwrap_or_default();
+            out.push(Feature {
+                kind: "phone",
+                offset: abs,
+                len,
+                value,
+                normalized,
+                validated: None,
+                encoding: enc,
+                context: escape(ctx),
+            });
+        }
+    }
+
     fn scan_ascii(&self, buf: &[u8], base: u64, from: u64, to: u64, out: &mut Vec<Feature>) {
         self.run(
+            buf,
+            &|i| base + i as u64,
+            buf,
+            base,
+            Encoding::Ascii,
+            from,
+            to,
+            out,
+        );
+        self.run_national(
             buf,
             &|i| base + i as u64,
             buf,
@@ -242,16 +329,9 @@ impl Extractor {
             }
             if text.len() >= 6 {
                 let rb = base + run_start as u64;
-                self.run(
-                    &text,
-                    &|k| rb + 2 * k as u64,
-                    buf,
-                    base,
-                    Encoding::Utf16le,
-                    from,
-                    to,
-                    out,
-                );
+                let map = |k: usize| rb + 2 * k as u64;
+                self.run(&text, &map, buf, base, Encoding::Utf16le, from, to, out);
+                self.run_national(&text, &map, buf, base, Encoding::Utf16le, from, to, out);
             }
         }
     }
@@ -349,6 +429,26 @@ mod tests {
             version 10.0.0.1 build: 6.1.7601.17514 f:: ::B 1.2.3.256 readme.md System.Text.Encoding config.json";
         let got = x.scan_slice(misses);
         assert!(got.is_empty(), "{:?}", kinds(&got));
+    }
+
+    #[test]
+    fn national_phone_numbers_need_a_region() {
+        let text = b"ring 07700 900123 or (0161) 496 0000, not 0123";
+        assert!(Extractor::new().unwrap().scan_slice(text).is_empty());
+        let x = Extractor::new().unwrap().with_region("gb").unwrap();
+        let got: Vec<(u64, String)> = x
+            .scan_slice(text)
+            .into_iter()
+            .map(|f| (f.offset, f.normalized))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (5, "+447700900123".to_string()),
+                (21, "+441614960000".to_string())
+            ]
+        );
+        assert!(Extractor::new().unwrap().with_region("XX").is_err());
     }
 
     #[test]

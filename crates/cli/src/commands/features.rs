@@ -32,6 +32,7 @@ pub struct FeatureOptions {
     pub stop: Option<PathBuf>,
     pub stopped_out: Option<PathBuf>,
     pub alert: Option<PathBuf>,
+    pub default_region: Option<String>,
 }
 
 /// One stop-list line: a value (compared with the normalised feature, case-insensitively) and
@@ -228,7 +229,10 @@ pub fn run(evidence: &Path, o: &FeatureOptions, g: Globals) -> anyhow::Result<Ou
         None if io::stdout().is_terminal() => ListFormat::Table,
         None => ListFormat::Jsonl,
     };
-    let x = Extractor::new().map_err(|e| anyhow!("feature patterns: {e}"))?;
+    let mut x = Extractor::new().map_err(|e| anyhow!("feature patterns: {e}"))?;
+    if let Some(r) = &o.default_region {
+        x = x.with_region(r).map_err(|e| anyhow!(e))?;
+    }
     let ev =
         Evidence::open(evidence).with_context(|| format!("cannot open {}", evidence.display()))?;
 

@@ -51,6 +51,7 @@ pub fn run(cmd: Command, g: Globals) -> anyhow::Result<Outcome> {
             stop,
             stopped_out,
             alert,
+            default_region,
             max_depth,
             max_object,
             budget,
@@ -67,6 +68,7 @@ pub fn run(cmd: Command, g: Globals) -> anyhow::Result<Outcome> {
                 stop,
                 stopped_out,
                 alert,
+                default_region,
             };
             features::run(&evidence, &o, g)
         }
