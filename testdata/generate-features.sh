@@ -146,6 +146,36 @@ exiftool -q -overwrite_original -Make=ExampleCam -Model='EX-100' \
     -GPSLongitude=0.1246 -GPSLongitudeRef=W -GPSAltitude=35 -GPSAltitudeRef=0 "$OUT/photos/trip.jpg"
 (cd "$OUT" && exiftool -n -json -Make -Model -DateTimeOriginal -GPSLatitude -GPSLongitude -GPSAltitude \
     photos/trip.jpg) >"$TRUTH/photos-trip.exif.json"
+# A Windows executable: the 32-bit console launcher that ships inside pip's wheel (distlib's
+# t32.exe, pinned pip version), with pefile's reading of it as ground truth.
+PE_BUILD=$TD/build/pe
+rm -rf "$PE_BUILD"; mkdir -p "$PE_BUILD" "$OUT/programs"
+python3 -m pip download -q --no-deps --no-binary :none: -d "$PE_BUILD" pip==24.0
+python3 - "$PE_BUILD"/pip-24.0-py3-none-any.whl "$OUT/programs/launcher.exe" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z:
+    open(sys.argv[2], "wb").write(z.read("pip/_vendor/distlib/t32.exe"))
+PY
+python3 -m venv "$PE_BUILD/venv"
+"$PE_BUILD/venv/bin/pip" install -q pefile==2024.8.26
+"$PE_BUILD/venv/bin/python" - "$OUT/programs/launcher.exe" "$TRUTH/launcher.pefile.json" <<'PY'
+import json, sys, pefile
+pe = pefile.PE(sys.argv[1])
+imports = [f"{e.dll.decode()}!{i.name.decode() if i.name else 'ord%d' % i.ordinal}"
+           for e in getattr(pe, "DIRECTORY_ENTRY_IMPORT", []) for i in e.imports]
+sec = pe.OPTIONAL_HEADER.DATA_DIRECTORY[pefile.DIRECTORY_ENTRY["IMAGE_DIRECTORY_ENTRY_SECURITY"]]
+json.dump({
+    "machine": pefile.MACHINE_TYPE[pe.FILE_HEADER.Machine],
+    "timestamp": pe.FILE_HEADER.TimeDateStamp,
+    "is_dll": pe.is_dll(),
+    "imphash": pe.get_imphash(),
+    "sections": [s.Name.rstrip(b"\0").decode() for s in pe.sections],
+    "imports": imports,
+    "signed": sec.Size > 0,
+    "pefile": pefile.__version__,
+}, open(sys.argv[2], "w"), indent=1)
+PY
+
 # A small FAT16 disk image with features in an allocated file, in a deleted file, in free
 # space, and one straddling byte 16 MiB (the first page edge of a raw scan).
 find "$OUT" -exec touch -d '2024-03-15 10:00:00 UTC' {} +

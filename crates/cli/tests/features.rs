@@ -500,3 +500,48 @@ fn national_phone_numbers_with_a_default_region() {
     ]);
     assert_eq!(code(&o), 2);
 }
+
+#[test]
+fn pe_metadata_equals_pefile() {
+    let dir = testdata().join("features/programs");
+    let (recs, _) = found_all(&["features", "--format", "jsonl", dir.to_str().unwrap()]);
+    let e = recs.iter().find(|r| r["record"] == "executable").unwrap();
+    let t: serde_json::Value =
+        serde_json::from_str(&truth("features/launcher.pefile.json")).unwrap();
+    assert_eq!(e["format"], "pe");
+    assert_eq!(t["machine"], "IMAGE_FILE_MACHINE_I386");
+    assert_eq!(e["arch"], "X86");
+    assert_eq!(e["is_64"], false);
+    assert_eq!(e["imphash"], t["imphash"]);
+    assert_eq!(e["is_library"], t["is_dll"]);
+    assert_eq!(e["signed"], t["signed"]);
+    let ts = t["timestamp"].as_i64().unwrap();
+    let compiled = chrono::DateTime::parse_from_rfc3339(e["compiled"].as_str().unwrap()).unwrap();
+    assert_eq!(compiled.timestamp(), ts);
+    let names: Vec<&str> = e["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    let want: Vec<&str> = t["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert_eq!(names, want);
+    let imports: Vec<&str> = e["imports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    let want: Vec<&str> = t["imports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert_eq!(imports, want);
+}

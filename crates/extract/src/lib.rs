@@ -168,12 +168,26 @@ impl Extractor {
                     }
                 }
                 let m_end = m.start() + mbytes.len();
-                let before = text
+                let mut before = text
                     .get(m.start().saturating_sub(32)..m.start())
                     .unwrap_or_default();
                 let after = text
                     .get(m_end..(m_end + 32).min(text.len()))
                     .unwrap_or_default();
+                // UTF-16 strings are often split by NUL padding from their labels (a version
+                // resource's "FileVersion" … "1.1.0.14"): look back across it.
+                let projected: Vec<u8>;
+                if enc == Encoding::Utf16le && m.start() < 32 {
+                    let rs = (abs - base) as usize;
+                    projected = raw
+                        .get(rs.saturating_sub(96)..rs)
+                        .unwrap_or_default()
+                        .iter()
+                        .copied()
+                        .filter(|&c| c != 0)
+                        .collect();
+                    before = &projected;
+                }
                 let verdict = (sc.validate)(mbytes, before, after);
                 if verdict == Verdict::Reject {
                     continue;
@@ -426,7 +440,7 @@ mod tests {
         }
         let misses = b"luhn 4111 1111 1111 1112 btc 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb ver 1.2.3.4.5 \
             iban GB82WEST12345698765433 eth 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD time 12:34:56 \
-            version 10.0.0.1 build: 6.1.7601.17514 f:: ::B 1.2.3.256 readme.md System.Text.Encoding config.json";
+            version 10.0.0.1 build: 6.1.7601.17514 FileVersion 2.3.4.5 f:: ::B 1.2.3.256 readme.md System.Text.Encoding config.json";
         let got = x.scan_slice(misses);
         assert!(got.is_empty(), "{:?}", kinds(&got));
     }

@@ -112,10 +112,12 @@ fn ipv4_ok(m: &[u8], before: &[u8], after: &[u8]) -> Verdict {
         .map(u8::to_ascii_lowercase)
         .collect();
     let word: Vec<u8> = word.into_iter().rev().collect();
-    if matches!(
-        word.as_slice(),
-        b"version" | b"ver" | b"build" | b"release" | b"firmware"
-    ) {
+    if word.ends_with(b"version")
+        || matches!(
+            word.as_slice(),
+            b"ver" | b"build" | b"release" | b"firmware"
+        )
+    {
         return Verdict::Reject;
     }
     Verdict::Plain
