@@ -23,14 +23,15 @@
 #   bulk_extractor  -x all -e email -e accts -j 2 (the scanners that find emails, URLs, domains
 #                   with dotted-quad IPv4, card numbers, phones and base58 Bitcoin addresses);
 #                   output directory made anew for each run
-#   bulk_extractor +gzip   the same plus -e gzip, only to count the gzip-embedded finds
+#   bulk_extractor +gzip   the same plus -e gzip, which inflates gzip streams as peel does
 #                   (skip with BE_GZIP=0)
 # bulk_extractor runs when $BULK_EXTRACTOR names its binary or `bulk_extractor` is on PATH;
 # otherwise its rows are skipped.
 #
 # Recall: a planted feature counts as found when the tool reports the same kind at the same
 # byte offset with the same value (bulk_extractor: only plain numeric forensic paths count, not
-# `N-GZIP-M`). The gzip-embedded ones are counted separately, by inflated offset and value.
+# `N-GZIP-M`). The gzip-embedded ones are counted separately: same kind and value at the same
+# offset in the inflated data of the same stream (peel: locator `@N / gzip / @M`).
 #
 # Environment:
 #   BENCH_DIR=/tmp/peel-bench-features   scratch folder (data, outputs, timings)
@@ -490,7 +491,8 @@ with open(os.path.join(bench, "planted-gzip.tsv")) as f:
         gz.append((int(g), int(o), k, v))
 
 def load_peel(path):
-    """(plain, gzip): dicts (offset, kind) -> value; gzip keys also carry the stream offset."""
+    """plain: (offset, kind) -> value for features read straight from the file; inner:
+    (gzip stream offset, offset in the inflated data, kind) -> value for one gzip layer."""
     plain, inner, other = {}, {}, collections.Counter()
     with open(path) as f:
         for line in f:
@@ -499,10 +501,12 @@ def load_peel(path):
                 continue
             k = r["kind"]
             other[k] += 1
-            if "gzip" in r.get("locator_text", ""):
-                inner[(r["offset"], k)] = r["value"]
-            else:
-                plain[(r["evidence_offset"], k)] = r["value"]
+            segs = [s for s in r.get("locator", []) if s.get("type") != "evidence"]
+            types = [s.get("type") for s in segs]
+            if types == ["offset"]:
+                plain[(r.get("evidence_offset", r["offset"]), k)] = r["value"]
+            elif types == ["offset", "gzip", "offset"]:
+                inner[(segs[0]["offset"], segs[2]["offset"], k)] = r["value"]
     return plain, inner, other
 
 IPV4 = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
@@ -600,10 +604,7 @@ for name, (plain, inner, counts) in tools:
     gz_found = 0
     gz_kind = collections.Counter()
     for g, o, k, v in gz:
-        if name.startswith("peel"):
-            hit = inner.get((o, k)) == v  # peel does not inflate gzip inside a raw stream
-        else:
-            hit = inner.get((g, o, k)) == v
+        hit = inner.get((g, o, k)) == v
         gz_found += hit
         gz_kind[k] += hit
     allf = sum(found.values())

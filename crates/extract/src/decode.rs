@@ -347,6 +347,22 @@ mod tests {
     }
 }
 
+/// Compressed bytes read from the source for one stream found in a raw region, at most.
+const MAX_EMBEDDED_INPUT: usize = 64 << 20;
+
+/// True when the gzip stream at the start of `data` does not end within it.
+fn gzip_is_cut(data: &[u8]) -> bool {
+    let mut d = flate2::read::GzDecoder::new(data);
+    let mut sink = [0u8; 64 * 1024];
+    loop {
+        match d.read(&mut sink) {
+            Ok(0) => return false,
+            Ok(_) => continue,
+            Err(e) => return e.kind() == std::io::ErrorKind::UnexpectedEof,
+        }
+    }
+}
+
 /// Streams found at a position of a raw region rather than at the start of an object.
 impl Extractor {
     /// Looks for gzip streams and zip local-file entries starting in `[from, to)` (absolute
@@ -361,16 +377,19 @@ impl Extractor {
         from: u64,
         to: u64,
         limits: &Limits,
+        fetch: &dyn Fn(u64, usize) -> Option<Vec<u8>>,
         emit: &mut dyn FnMut(u64, &[Layer], Feature),
         problem: &mut dyn FnMut(u64, &[Layer], String),
     ) {
         let lo = (from.saturating_sub(base)) as usize;
         let hi = ((to.saturating_sub(base)) as usize).min(buf.len());
-        let Some(window) = buf.get(lo..hi) else {
+        // Streams must start in [lo, hi); their headers may run past hi.
+        let Some(window) = buf.get(lo..) else {
             return;
         };
+        let starts = hi.saturating_sub(lo);
         let mut i = 0usize;
-        while i + 4 <= window.len() {
+        while i < starts && i + 4 <= window.len() {
             let rest = window.get(i..).unwrap_or_default();
             let Some(p) = rest
                 .windows(3)
@@ -378,13 +397,24 @@ impl Extractor {
             else {
                 break;
             };
+            if i + p >= starts {
+                break;
+            }
             let at = lo + i + p;
             let pos = base + at as u64;
             let tail = buf.get(at..).unwrap_or_default();
             if tail.starts_with(GZIP_MAGIC) {
                 // A gzip member header: magic, method 8, flags without reserved bits.
                 if tail.get(3).is_some_and(|f| f & 0xE0 == 0) {
-                    let mut d = flate2::read::GzDecoder::new(tail);
+                    // A stream that runs past this buffer is read again from the source.
+                    let fetched;
+                    let input: &[u8] = if gzip_is_cut(tail) {
+                        fetched = fetch(pos, MAX_EMBEDDED_INPUT);
+                        fetched.as_deref().unwrap_or(tail)
+                    } else {
+                        tail
+                    };
+                    let mut d = flate2::read::GzDecoder::new(input);
                     let mut out = Vec::new();
                     let mut chunk = vec![0u8; 64 * 1024];
                     loop {
@@ -412,7 +442,18 @@ impl Extractor {
                     }
                 }
             } else if tail.starts_with(ZIP_MAGIC) {
-                self.embedded_zip_entry(tail, pos, limits, emit, problem);
+                let csize = peel_core::bytes::le32(tail, 18) as usize;
+                let need = 30
+                    + usize::from(peel_core::bytes::le16(tail, 26))
+                    + usize::from(peel_core::bytes::le16(tail, 28))
+                    + csize;
+                if need > tail.len() && csize > 0 {
+                    if let Some(more) = fetch(pos, need.min(MAX_EMBEDDED_INPUT)) {
+                        self.embedded_zip_entry(&more, pos, limits, emit, problem);
+                    }
+                } else {
+                    self.embedded_zip_entry(tail, pos, limits, emit, problem);
+                }
             }
             i += p + 3;
         }
@@ -500,6 +541,7 @@ mod embedded_tests {
             0,
             raw.len() as u64,
             &default_limits(),
+            &|_, _| None,
             &mut |p, l, f| got.push((p, l.to_vec(), f.normalized, f.offset)),
             &mut |_, _, m| panic!("{m}"),
         );
@@ -516,5 +558,46 @@ mod embedded_tests {
             )),
             "{got:?}"
         );
+    }
+
+    #[test]
+    fn a_stream_cut_by_the_buffer_is_read_again_in_full() {
+        let x = Extractor::new().unwrap();
+        let mut text = Vec::new();
+        for i in 0..20_000u32 {
+            text.extend_from_slice(
+                format!("line {i} filler {:08x}\n", i.wrapping_mul(2_654_435_761)).as_bytes(),
+            );
+        }
+        text.extend_from_slice(b"at the very end: mia@example.org\n");
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(&text).unwrap();
+        let gz = e.finish().unwrap();
+        let cut = gz[..gz.len() / 2].to_vec();
+        let find = |fetch: &dyn Fn(u64, usize) -> Option<Vec<u8>>| {
+            let mut got = Vec::new();
+            x.scan_embedded(
+                &cut,
+                0,
+                0,
+                1,
+                &default_limits(),
+                fetch,
+                &mut |_, _, f| got.push(f.normalized),
+                &mut |_, _, m| panic!("{m}"),
+            );
+            got
+        };
+        let mia = "mia@example.org".to_string();
+        assert!(
+            !find(&|_, _| None).contains(&mia),
+            "only half the stream is in the buffer"
+        );
+        let full = gz.clone();
+        let fetch = move |p: u64, n: usize| {
+            full.get(p as usize..(p as usize + n).min(full.len()))
+                .map(<[u8]>::to_vec)
+        };
+        assert!(find(&fetch).contains(&mia));
     }
 }

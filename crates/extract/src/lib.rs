@@ -417,7 +417,7 @@ mod tests {
             b"Bob <Bob.Smith@Example.ORG> see https://Files.Example.net/a?b=1 from 192.168.10.5 \
             and fe80::1ff:fe23:4567:890a Server 10.20.30.40 mac 00:1A:2B:3C:4D:5E card 4111-1111-1111-1111 \
             iban GB82 WEST 1234 5698 7654 32 btc 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa \
-            eth 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed call +44 7700 900123 see www.example.co.uk. ";
+            eth 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed call +44 7700 900123 see www.example.co.uk. pay GB66 KVTF 5908 1203 6309 42 ";
         let found = x.scan_slice(text);
         let got = kinds(&found);
         for want in [
@@ -435,12 +435,19 @@ mod tests {
             ("eth", "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"),
             ("phone", "+447700900123"),
             ("domain", "www.example.co.uk"),
+            ("iban", "GB66KVTF59081203630942"),
         ] {
             assert!(got.contains(&want), "{want:?} not in {got:?}");
         }
+        assert_eq!(
+            got.iter().filter(|(k, _)| *k == "card").count(),
+            1,
+            "the IBAN's tail is no card: {got:?}"
+        );
         let misses = b"luhn 4111 1111 1111 1112 btc 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb ver 1.2.3.4.5 \
             iban GB82WEST12345698765433 eth 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD time 12:34:56 \
-            version 10.0.0.1 build: 6.1.7601.17514 FileVersion 2.3.4.5 f:: ::B 1.2.3.256 readme.md System.Text.Encoding config.json";
+            version 10.0.0.1 build: 6.1.7601.17514 FileVersion 2.3.4.5 f:: ::B 1.2.3.256 readme.md System.Text.Encoding config.json \
+            +@6E.VQ aBc::f";
         let got = x.scan_slice(misses);
         assert!(got.is_empty(), "{:?}", kinds(&got));
     }

@@ -53,7 +53,8 @@ fn email_ok(m: &[u8], _: &[u8], _: &[u8]) -> Verdict {
     let (local, domain) = m.split_at(at);
     let domain = domain.get(1..).unwrap_or_default();
     let tld = domain.rsplit(|&c| c == b'.').next().unwrap_or_default();
-    if local.is_empty()
+    if !local.first().is_some_and(u8::is_ascii_alphanumeric)
+        || !psl::suffix(&domain.to_ascii_lowercase()).is_some_and(|s| s.is_known())
         || local.starts_with(b".")
         || local.ends_with(b".")
         || tld.len() < 2
@@ -133,6 +134,10 @@ fn ipv6_ok(m: &[u8], before: &[u8], after: &[u8]) -> Verdict {
     {
         return Verdict::Reject;
     }
+    // Addresses are written in one case; "aBc::f" is noise.
+    if m.iter().any(u8::is_ascii_lowercase) && m.iter().any(u8::is_ascii_uppercase) {
+        return Verdict::Reject;
+    }
     let groups = m.split(|&c| c == b':').filter(|g| !g.is_empty()).count();
     let hex = m.iter().filter(|c| c.is_ascii_hexdigit()).count();
     if groups < 2 || hex < 4 {
@@ -195,6 +200,30 @@ fn card_ok(m: &[u8], before: &[u8], after: &[u8]) -> Verdict {
     let seps: Vec<u8> = m.iter().copied().filter(|c| !c.is_ascii_digit()).collect();
     if seps.windows(2).any(|w| w.first() != w.last()) {
         return Verdict::Reject;
+    }
+    // The tail of a grouped IBAN ("GB66 KVTF 5908 1203 6309 42"): a group holding letters
+    // right before, joined by the same separator.
+    if let Some(&sep) = seps.first()
+        && before.last() == Some(&sep)
+    {
+        // Walk back over 4-character upper-case groups; one of them being a country code with
+        // check digits (`GB66`) makes this the end of an IBAN.
+        let head = before.get(..before.len() - 1).unwrap_or_default();
+        for g in head.rsplit(|&c| c == sep).take(8) {
+            if g.len() != 4
+                || !g
+                    .iter()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            {
+                break;
+            }
+            if g.get(..2)
+                .is_some_and(|p| p.iter().all(u8::is_ascii_uppercase))
+                && g.get(2..).is_some_and(|p| p.iter().all(u8::is_ascii_digit))
+            {
+                return Verdict::Reject;
+            }
+        }
     }
     let d = digits(m);
     if validate::card_scheme(&d).is_some() && validate::luhn(&d) {

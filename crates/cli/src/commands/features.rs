@@ -506,6 +506,14 @@ pub fn run(evidence: &Path, o: &FeatureOptions, g: Globals) -> anyhow::Result<Ou
                     *start,
                     (*start + PAGE as u64).min(r.len),
                     &o.limits,
+                    &|pos, max| {
+                        // A stream that runs past the page: read it again from the source.
+                        let n = (r.len.saturating_sub(pos)).min(max as u64) as usize;
+                        let mut v = vec![0u8; n];
+                        read_exact_at(s.as_ref(), &mut v, r.evidence_offset + pos, "stream")
+                            .ok()
+                            .map(|_| v)
+                    },
                     &mut |pos, layers, f| {
                         if keep(&f) {
                             let at = r.locator.clone().with(Segment::Offset {
