@@ -56,6 +56,11 @@ impl Limits {
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |b| b.checked_sub(n))
             .is_ok()
     }
+
+    /// Gives back bytes taken for output that is thrown away and decoded again.
+    fn refund(&self, n: u64) {
+        self.budget.fetch_add(n, Ordering::Relaxed);
+    }
 }
 
 /// Default limits: depth 8, 256 MiB per object, 16 GiB in all.
@@ -68,25 +73,45 @@ const GZIP_MAGIC: &[u8] = b"\x1f\x8b\x08";
 /// Shortest base64 block decoded (characters).
 pub const MIN_BASE64: usize = 64;
 
-/// Reads `r` to its end, at most `limits.max_object` bytes, taking from the budget as it goes.
-fn read_bounded(r: &mut dyn Read, limits: &Limits) -> Result<Vec<u8>, String> {
-    let mut out = Vec::new();
+/// Why a bounded read stopped before the end of its stream.
+enum Stop {
+    /// A limit (per object or budget) was reached; the message says which.
+    Limit(String),
+    /// The reader failed (corrupt or cut-off input).
+    Input(std::io::Error),
+}
+
+/// Reads `r` into `out` to its end, at most `limits.max_object` bytes in all, taking from the
+/// budget as it goes; on a stop, `out` keeps what was read before it.
+fn read_into(r: &mut dyn Read, limits: &Limits, out: &mut Vec<u8>) -> Result<(), Stop> {
     let mut chunk = vec![0u8; 64 * 1024];
     loop {
-        let n = r.read(&mut chunk).map_err(|e| e.to_string())?;
+        let n = r.read(&mut chunk).map_err(Stop::Input)?;
         if n == 0 {
-            return Ok(out);
+            return Ok(());
         }
         if out.len() as u64 + n as u64 > limits.max_object {
-            return Err(format!(
+            return Err(Stop::Limit(format!(
                 "expands beyond {} bytes; not scanned further (zip bomb?)",
                 limits.max_object
-            ));
+            )));
         }
         if !limits.take(n as u64) {
-            return Err("the decoding budget of this run is exhausted; not expanded".into());
+            return Err(Stop::Limit(
+                "the decoding budget of this run is exhausted; not expanded".into(),
+            ));
         }
         out.extend_from_slice(chunk.get(..n).unwrap_or_default());
+    }
+}
+
+/// Reads `r` to its end within the limits; any stop is an error.
+fn read_bounded(r: &mut dyn Read, limits: &Limits) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    match read_into(r, limits, &mut out) {
+        Ok(()) => Ok(out),
+        Err(Stop::Limit(m)) => Err(m),
+        Err(Stop::Input(e)) => Err(e.to_string()),
     }
 }
 
@@ -350,19 +375,6 @@ mod tests {
 /// Compressed bytes read from the source for one stream found in a raw region, at most.
 const MAX_EMBEDDED_INPUT: usize = 64 << 20;
 
-/// True when the gzip stream at the start of `data` does not end within it.
-fn gzip_is_cut(data: &[u8]) -> bool {
-    let mut d = flate2::read::GzDecoder::new(data);
-    let mut sink = [0u8; 64 * 1024];
-    loop {
-        match d.read(&mut sink) {
-            Ok(0) => return false,
-            Ok(_) => continue,
-            Err(e) => return e.kind() == std::io::ErrorKind::UnexpectedEof,
-        }
-    }
-}
-
 /// Streams found at a position of a raw region rather than at the start of an object.
 impl Extractor {
     /// Looks for gzip streams and zip local-file entries starting in `[from, to)` (absolute
@@ -406,39 +418,27 @@ impl Extractor {
             if tail.starts_with(GZIP_MAGIC) {
                 // A gzip member header: magic, method 8, flags without reserved bits.
                 if tail.get(3).is_some_and(|f| f & 0xE0 == 0) {
-                    // A stream that runs past this buffer is read again from the source.
-                    let fetched;
-                    let input: &[u8] = if gzip_is_cut(tail) {
-                        fetched = fetch(pos, MAX_EMBEDDED_INPUT);
-                        fetched.as_deref().unwrap_or(tail)
-                    } else {
-                        tail
+                    let inflate = |input: &[u8]| {
+                        let mut out = Vec::new();
+                        let res =
+                            read_into(&mut flate2::read::GzDecoder::new(input), limits, &mut out);
+                        (out, res)
                     };
-                    let mut d = flate2::read::GzDecoder::new(input);
-                    let mut out = Vec::new();
-                    let mut chunk = vec![0u8; 64 * 1024];
-                    loop {
-                        match d.read(&mut chunk) {
-                            Ok(0) | Err(_) => break,
-                            Ok(n) => {
-                                if out.len() as u64 + n as u64 > limits.max_object
-                                    || !limits.take(n as u64)
-                                {
-                                    problem(pos, &[Layer::Gzip], "expands beyond the limits; not scanned further (zip bomb?)".into());
-                                    break;
-                                }
-                                out.extend_from_slice(chunk.get(..n).unwrap_or_default());
-                            }
-                        }
+                    let (mut out, mut res) = inflate(tail);
+                    // A stream that runs past this buffer is read again, in full, from the source.
+                    if let Err(Stop::Input(e)) = &res
+                        && e.kind() == std::io::ErrorKind::UnexpectedEof
+                        && let Some(more) = fetch(pos, MAX_EMBEDDED_INPUT)
+                    {
+                        limits.refund(out.len() as u64);
+                        (out, res) = inflate(&more);
                     }
+                    if let Err(Stop::Limit(m)) = res {
+                        problem(pos, &[Layer::Gzip], m);
+                    }
+                    // What was inflated before any stop is scanned.
                     if !out.is_empty() {
-                        let mut layers = vec![Layer::Gzip];
-                        let mut cb = Callbacks {
-                            emit: &mut |l: &[Layer], f: Feature| emit(pos, l, f),
-                            problem: &mut |l: &[Layer], m: String| problem(pos, l, m),
-                            object: &mut |_: &[Layer], _: &[u8]| {},
-                        };
-                        self.deep(&out, &mut layers, limits, &mut cb);
+                        self.deep_at(pos, &out, Layer::Gzip, limits, emit, problem);
                     }
                 }
             } else if tail.starts_with(ZIP_MAGIC) {
@@ -502,13 +502,26 @@ impl Extractor {
         if bytes.is_empty() {
             return;
         }
-        let mut layers = vec![Layer::Zip(name)];
+        self.deep_at(pos, &bytes, Layer::Zip(name), limits, emit, problem);
+    }
+
+    /// Deep-scans a stream decoded from position `pos` of a raw region.
+    fn deep_at(
+        &self,
+        pos: u64,
+        bytes: &[u8],
+        layer: Layer,
+        limits: &Limits,
+        emit: &mut dyn FnMut(u64, &[Layer], Feature),
+        problem: &mut dyn FnMut(u64, &[Layer], String),
+    ) {
+        let mut layers = vec![layer];
         let mut cb = Callbacks {
             emit: &mut |l: &[Layer], f: Feature| emit(pos, l, f),
             problem: &mut |l: &[Layer], m: String| problem(pos, l, m),
             object: &mut |_: &[Layer], _: &[u8]| {},
         };
-        self.deep(&bytes, &mut layers, limits, &mut cb);
+        self.deep(bytes, &mut layers, limits, &mut cb);
     }
 }
 
