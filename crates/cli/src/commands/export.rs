@@ -63,7 +63,7 @@ fn part_dir(part: &Part) -> String {
 }
 
 /// Writes `data` to `dest` through a temporary file renamed into place; fails if `dest` exists.
-fn write_new(
+pub(crate) fn write_new(
     dest: &Path,
     copy: impl FnOnce(&mut fs::File) -> io::Result<()>,
 ) -> anyhow::Result<()> {

@@ -768,10 +768,7 @@ fn write_histograms(
             text.push_str(&format!("{n}\t{f}\t{v}\n"));
         }
         let dest = dir.join(format!("{kind}.tsv"));
-        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-        tmp.write_all(text.as_bytes())?;
-        tmp.persist_noclobber(&dest)
-            .map_err(|e| e.error)
+        super::export::write_new(&dest, |f| f.write_all(text.as_bytes()))
             .with_context(|| format!("writing {}", dest.display()))?;
     }
     Ok(())
