@@ -77,6 +77,16 @@ pub fn escape(b: &[u8]) -> String {
     s
 }
 
+/// The escaped [`CONTEXT`] bytes either side of `[start, end)` (stream offsets; `raw` holds the
+/// stream from `base`).
+fn context_of(raw: &[u8], base: u64, start: u64, end: u64) -> String {
+    let (rs, re) = ((start - base) as usize, (end - base) as usize);
+    escape(
+        raw.get(rs.saturating_sub(CONTEXT)..(re + CONTEXT).min(raw.len()))
+            .unwrap_or_default(),
+    )
+}
+
 /// The compiled scanners, ready to run on many threads.
 pub struct Extractor {
     compiled: Compiled,
@@ -196,10 +206,6 @@ impl Extractor {
                 let end_abs =
                     map(m_end.saturating_sub(1)) + if enc == Encoding::Utf16le { 2 } else { 1 };
                 let len = end_abs - abs;
-                let (rs, re_) = ((abs - base) as usize, (end_abs - base) as usize);
-                let ctx = raw
-                    .get(rs.saturating_sub(CONTEXT)..(re_ + CONTEXT).min(raw.len()))
-                    .unwrap_or_default();
                 let normalized = (sc.normalize)(&value);
                 let validated = match verdict {
                     Verdict::Valid => Some(true),
@@ -212,7 +218,7 @@ impl Extractor {
                     "url" => host_of(&normalized).map(str::to_string),
                     _ => None,
                 };
-                let context = escape(ctx);
+                let context = context_of(raw, base, abs, end_abs);
                 if let Some(h) = host {
                     let pos = value.to_ascii_lowercase().find(&h).unwrap_or(0);
                     let step = if enc == Encoding::Utf16le { 2 } else { 1 };
@@ -281,10 +287,7 @@ impl Extractor {
             let normalized = n.format().mode(phonenumber::Mode::E164).to_string();
             let step = if enc == Encoding::Utf16le { 2 } else { 1 };
             let len = m.as_bytes().len() as u64 * step;
-            let (rs, re_) = ((abs - base) as usize, (abs - base + len) as usize);
-            let ctx = raw
-                .get(rs.saturating_sub(CONTEXT)..(re_ + CONTEXT).min(raw.len()))
-                .unwrap_or_default();
+            let context = context_of(raw, base, abs, abs + len);
             out.push(Feature {
                 kind: "phone",
                 offset: abs,
@@ -293,7 +296,7 @@ impl Extractor {
                 normalized,
                 validated: None,
                 encoding: enc,
-                context: escape(ctx),
+                context,
             });
         }
     }
