@@ -55,7 +55,7 @@ rule electrum_wallet_encrypted
         reference = "https://github.com/spesmilo/electrum/blob/master/electrum/crypto.py"
         score = 70
     strings:
-        $bie1 = "QklFMQ"
+        $bie1 = "QklFM"
     condition:
         $bie1 at 0
 }

@@ -200,6 +200,77 @@ peel unalloc --volume 2 --raw disk.E01 > vol2.unalloc"
         #[arg(long, value_enum)]
         format: Option<ListFormat>,
     },
+    /// Scan evidence with YARA rules: every file (deleted ones too), zip members and, if asked,
+    /// unallocated space or the whole source.
+    #[command(
+        after_help = "Without --rules the bundled triage rules are used (see `peel rules check`). Each rule file gets its own namespace; a file that fails to compile is reported (file:line:column) and its rules in error are skipped (--strict: stop instead).\n\n\
+Every object gets the variables filename, filepath, extension, filetype, owner, md5 and sha256 (as THOR and LOKI set them), so public rule sets run unchanged; -d sets others or overrides them.\n\n\
+--unallocated adds the unallocated space of every file system and the unpartitioned space; --raw \
+scans the whole source instead of files. Regions are scanned in 16 MiB pages read with 1 MiB of \
+overlap: every match starting in a page and up to 1 MiB long is found once; conditions (filesize, \
+`at`, modules such as pe) apply to each page, not the region.\n\n\
+Exit status: 0 no hits and no errors; 1 hits or per-item errors (unreadable items, rule files \
+with errors, timeouts); 2 could not run.\n\n\
+Examples:\n  peel scan disk.E01\n  peel scan --rules ~/signature-base/yara disk.E01 usb.img --format jsonl > hits.jsonl\n  \
+peel scan --compiled rules.yarc --unallocated --strings disk.E01\n  peel scan --count --tag wallet cases/*.E01"
+    )]
+    Scan {
+        /// Image files, zip files or folders (each one is scanned; a bad one is reported and
+        /// skipped).
+        #[arg(required = true)]
+        evidence: Vec<PathBuf>,
+        /// Rule file or folder (recursive, .yar/.yara); repeat for more.
+        #[arg(long, short = 'r', value_name = "PATH", conflicts_with = "compiled")]
+        rules: Vec<PathBuf>,
+        /// Rules compiled by `peel rules compile` (or `yr compile`).
+        #[arg(long, short = 'C', value_name = "FILE")]
+        compiled: Option<PathBuf>,
+        /// Stop at the first rule file that fails to compile.
+        #[arg(long)]
+        strict: bool,
+        /// Define or override an external variable (integers, floats, true/false, else string).
+        #[arg(long = "define", short = 'd', value_name = "NAME=VALUE")]
+        defines: Vec<String>,
+        /// Also scan unallocated and unpartitioned space, in pages.
+        #[arg(long, conflicts_with = "raw")]
+        unallocated: bool,
+        /// Scan the whole source in pages instead of its files.
+        #[arg(long)]
+        raw: bool,
+        /// Only the volume with this partition number.
+        #[arg(long, value_name = "N")]
+        volume: Option<u32>,
+        /// Show the matched bytes (escaped, cut at 64 bytes).
+        #[arg(long, short = 's')]
+        strings: bool,
+        /// Only hits of rules with this tag (repeatable).
+        #[arg(long, value_name = "TAG")]
+        tag: Vec<String>,
+        /// Only hits of this rule (`name` or `namespace:name`; repeatable).
+        #[arg(long, value_name = "RULE")]
+        rule: Vec<String>,
+        /// Print, per rule, how many objects it matched instead of the hits.
+        #[arg(long)]
+        count: bool,
+        /// Seconds one object may take before its scan is abandoned (0: no limit).
+        #[arg(long, value_name = "SECS", default_value_t = 60)]
+        timeout: u64,
+        /// Larger files and members are not scanned (a `skipped` record says so).
+        #[arg(long, value_name = "BYTES", default_value_t = 256 << 20)]
+        max_size: u64,
+        /// Deepest nesting of zip archives opened.
+        #[arg(long, value_name = "N", default_value_t = 8)]
+        max_depth: usize,
+        /// Output format (default: table on a terminal, jsonl otherwise).
+        #[arg(long, value_enum)]
+        format: Option<ListFormat>,
+    },
+    /// Compile or check YARA rules.
+    Rules {
+        /// What to do.
+        #[command(subcommand)]
+        action: RulesAction,
+    },
     /// Write one file's bytes to stdout (deleted files too).
     #[command(
         after_help = "TARGET is a path inside the file system (searched on every volume) or a \
@@ -255,6 +326,41 @@ mismatch, 2 when the image cannot be read.\n\nExamples:\n  peel verify disk.E01\
         /// Expected SHA-256.
         #[arg(long, value_name = "HEX")]
         expect_sha256: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+    },
+}
+
+/// `peel rules` actions.
+#[derive(Debug, Subcommand)]
+pub enum RulesAction {
+    /// Compile rules once into a file for `peel scan --compiled` (and `yr scan -C`).
+    #[command(
+        after_help = "Examples:\n  peel rules compile ~/signature-base/yara -o sigbase.yarc\n  \
+peel rules compile -o bundled.yarc"
+    )]
+    Compile {
+        /// Rule files or folders (none: the bundled rules).
+        rules: Vec<PathBuf>,
+        /// Output file (must not exist).
+        #[arg(long, short)]
+        out: PathBuf,
+        /// Define or override an external variable.
+        #[arg(long = "define", short = 'd', value_name = "NAME=VALUE")]
+        defines: Vec<String>,
+        /// Stop at the first rule file that fails to compile.
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Compile only: list errors (file:line:column) and warnings; exit 1 on errors.
+    #[command(after_help = "Examples:\n  peel rules check my-rules/\n  peel rules check")]
+    Check {
+        /// Rule files or folders (none: the bundled rules).
+        rules: Vec<PathBuf>,
+        /// Define or override an external variable.
+        #[arg(long = "define", short = 'd', value_name = "NAME=VALUE")]
+        defines: Vec<String>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
         format: ReportFormat,

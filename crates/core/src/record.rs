@@ -257,3 +257,78 @@ pub struct FeatureRecord {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stopped_by: Option<String>,
 }
+
+/// One matched pattern occurrence of a YARA hit.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct MatchRecord {
+    /// Pattern identifier (`$a`).
+    pub pattern: String,
+    /// Offset in the object the hit's locator names (for a raw region: in the stream the
+    /// region belongs to, as in feature records).
+    pub offset: u64,
+    /// Matched length.
+    pub length: u64,
+    /// Offset on the evidence, for matches in raw regions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence_offset: Option<u64>,
+    /// Matched bytes, escaped and cut (with `--strings`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<String>,
+}
+
+/// A YARA rule that matched an object (a file, an archive member, a page of a raw region).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct HitRecord {
+    /// Always `hit`.
+    pub record: &'static str,
+    /// Rule identifier.
+    pub rule: String,
+    /// Rule namespace (the rule file).
+    pub namespace: String,
+    /// Rule tags.
+    pub tags: Vec<String>,
+    /// Rule metadata.
+    pub meta: std::collections::BTreeMap<String, serde_json::Value>,
+    /// Matches, by pattern then offset.
+    pub matches: Vec<MatchRecord>,
+    /// Where the object is (the innermost one: archive member, or the region offset of the
+    /// first match).
+    pub locator: Locator,
+    /// One-line form of `locator`.
+    pub locator_text: String,
+    /// Evidence item as named on the command line.
+    pub evidence: String,
+    /// Path in the file system, for files and their members.
+    pub path: Option<String>,
+    /// The file is deleted.
+    pub deleted: bool,
+    /// `file`, `member`, `unallocated`, `unpartitioned` or `raw`.
+    pub scope: &'static str,
+    /// Size of the object scanned.
+    pub size: u64,
+    /// Its type by content (see `filetype` in docs/scan.md); empty when unknown.
+    pub filetype: String,
+    /// Hashes of the object scanned (files and members; not pages of regions).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub md5: Option<String>,
+    /// SHA-256 of the object scanned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+}
+
+/// An object not scanned, and why (too large, nested too deep, …).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SkipRecord {
+    /// Always `skipped`.
+    pub record: &'static str,
+    /// Where the object is.
+    pub locator: Locator,
+    /// One-line form of `locator`.
+    pub locator_text: String,
+    /// Evidence item as named on the command line.
+    pub evidence: String,
+    /// Its size as recorded.
+    pub size: u64,
+    /// Why it was not scanned.
+    pub reason: String,
+}

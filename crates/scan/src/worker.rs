@@ -107,7 +107,6 @@ pub fn escape_bytes(b: &[u8], max: usize) -> String {
     for &c in b.iter().take(max) {
         match c {
             b'\\' => s.push_str("\\\\"),
-            b'"' => s.push_str("\\\""),
             0x20..=0x7e => s.push(c as char),
             b'\n' => s.push_str("\\n"),
             b'\r' => s.push_str("\\r"),

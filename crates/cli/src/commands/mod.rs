@@ -5,11 +5,12 @@ mod export;
 mod features;
 mod info;
 mod ls;
+mod scan;
 mod timeline;
 mod unalloc;
 mod verify;
 
-use crate::args::Command;
+use crate::args::{Command, ReportFormat, RulesAction};
 use crate::{Globals, Outcome};
 
 /// Runs a parsed command.
@@ -42,6 +43,74 @@ pub fn run(cmd: Command, g: Globals) -> anyhow::Result<Outcome> {
             ls::run(&evidence, &opts, g)
         }
         Command::Cat { evidence, target } => cat::run(&evidence, &target, g),
+        Command::Scan {
+            evidence,
+            rules,
+            compiled,
+            strict,
+            defines,
+            unallocated,
+            raw,
+            volume,
+            strings,
+            tag,
+            rule,
+            count,
+            timeout,
+            max_size,
+            max_depth,
+            format,
+        } => {
+            let o = scan::ScanOptions {
+                rules: scan::RuleOptions {
+                    rules,
+                    compiled,
+                    defines,
+                    strict,
+                },
+                unallocated,
+                raw,
+                volume,
+                strings,
+                tags: tag,
+                rule_names: rule,
+                count,
+                timeout: (timeout > 0).then(|| std::time::Duration::from_secs(timeout)),
+                max_size,
+                max_depth,
+                format,
+            };
+            scan::run(&evidence, &o, g)
+        }
+        Command::Rules { action } => match action {
+            RulesAction::Compile {
+                rules,
+                out,
+                defines,
+                strict,
+            } => {
+                let o = scan::RuleOptions {
+                    rules,
+                    compiled: None,
+                    defines,
+                    strict,
+                };
+                scan::compile(&o, &out, g)
+            }
+            RulesAction::Check {
+                rules,
+                defines,
+                format,
+            } => {
+                let o = scan::RuleOptions {
+                    rules,
+                    compiled: None,
+                    defines,
+                    strict: false,
+                };
+                scan::check(&o, format == ReportFormat::Json)
+            }
+        },
         Command::Features {
             evidence,
             raw,
