@@ -63,6 +63,7 @@ pub fn detect(data: &[u8]) -> &'static str {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::detect;
 

@@ -22,7 +22,7 @@ mod rules;
 mod worker;
 
 pub use rules::{Compiled, Define, Report, RuleProblem, RuleSource, bundled, collect_sources};
-pub use worker::{Hit, Match, ObjectVars, ScanFailure, Worker, escape_bytes};
+pub use worker::{Hit, Match, ObjectVars, Page, ScanFailure, Worker, escape_bytes};
 
 use std::path::PathBuf;
 

@@ -120,6 +120,19 @@ pub fn escape_bytes(b: &[u8], max: usize) -> String {
     s
 }
 
+/// Where a page of a region lies (see [`Worker::scan_page`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Page {
+    /// Region offset of the page buffer's first byte.
+    pub base: u64,
+    /// Start of the part this page answers for.
+    pub own_from: u64,
+    /// End (exclusive) of that part.
+    pub own_to: u64,
+    /// The region's first page.
+    pub first: bool,
+}
+
 /// One yara-x scanner with its variables; not shared between threads.
 pub struct Worker<'r> {
     scanner: yara_x::Scanner<'r>,
@@ -209,30 +222,27 @@ impl<'r> Worker<'r> {
         Ok(hits)
     }
 
-    /// Scans one page of a larger region. `buf` holds region bytes from offset `base`;
-    /// `[own_from, own_to)` is the part this page answers for (the rest is overlap with the
+    /// Scans one page of a larger region. `buf` holds region bytes from offset `page.base`;
+    /// `[page.own_from, page.own_to)` is the part this page answers for (the rest is overlap with the
     /// neighbours). Matches are given at region offsets; a match starting outside the owned
     /// part is left to the page that owns it, and a rule whose every match lies outside is
     /// dropped. A rule matching without any pattern match (a condition on its own) is kept on
-    /// the `first` page only, so a region yields it once.
+    /// the region's first page only, so a region yields it once.
     pub fn scan_page(
         &mut self,
         buf: &[u8],
-        base: u64,
-        own_from: u64,
-        own_to: u64,
-        first: bool,
+        page: &Page,
         vars: &ObjectVars,
         with_data: bool,
     ) -> Result<Vec<Hit>, ScanFailure> {
         let mut hits = self.scan(buf, vars, with_data)?;
         hits.retain_mut(|h| {
             if h.matches.is_empty() {
-                return first;
+                return page.first;
             }
             h.matches.retain_mut(|m| {
-                m.offset += base;
-                (own_from..own_to).contains(&m.offset)
+                m.offset += page.base;
+                (page.own_from..page.own_to).contains(&m.offset)
             });
             !h.matches.is_empty()
         });

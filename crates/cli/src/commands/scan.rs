@@ -15,7 +15,7 @@ use peel_core::{HashSet, Locator, Segment};
 use peel_fs::Entry;
 use peel_fs::evidence::{Evidence, Part};
 use peel_image::{Source, read_exact_at};
-use peel_scan::{Compiled, Define, Hit, ObjectVars, Report, Worker, filetype};
+use peel_scan::{Compiled, Define, Hit, ObjectVars, Page, Report, Worker, filetype};
 use rayon::prelude::*;
 
 use crate::args::ListFormat;
@@ -78,8 +78,8 @@ pub fn load_rules(o: &RuleOptions, g: Globals) -> anyhow::Result<(Compiled, Repo
         .map(|d| Define::parse(d))
         .collect::<Result<Vec<_>, _>>()?;
     if let Some(p) = &o.compiled {
-        let bytes =
-            std::fs::read(p).with_context(|| format!("cannot read compiled rules {}", p.display()))?;
+        let bytes = std::fs::read(p)
+            .with_context(|| format!("cannot read compiled rules {}", p.display()))?;
         let c = Compiled::from_bytes(&bytes, &defines)
             .with_context(|| format!("cannot load {}", p.display()))?;
         return Ok((c, Report::default()));
@@ -178,10 +178,18 @@ struct Region {
 }
 
 enum Job<'a> {
-    File { part: usize, entry: &'a Entry },
+    File {
+        part: usize,
+        entry: &'a Entry,
+    },
     /// A volume with no recognised file system, small enough to scan as one object.
-    Volume { part: usize },
-    Page { region: usize, start: u64 },
+    Volume {
+        part: usize,
+    },
+    Page {
+        region: usize,
+        start: u64,
+    },
 }
 
 enum Out {
@@ -473,10 +481,7 @@ impl Ctx<'_> {
             }
         };
         let mut data = Vec::with_capacity(entry.size as usize);
-        if let Err(e) = (&mut c.reader)
-            .take(self.o.max_size)
-            .read_to_end(&mut data)
-        {
+        if let Err(e) = (&mut c.reader).take(self.o.max_size).read_to_end(&mut data) {
             if !entry.deleted {
                 out.push(Out::Error(ErrorRecord::new(
                     &self.ev.name,
@@ -521,7 +526,11 @@ pub fn run(evidence: &[PathBuf], o: &ScanOptions, g: Globals) -> anyhow::Result<
     let mut counts: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
     let budget = AtomicU64::new(ARCHIVE_BUDGET);
     if format == ListFormat::Table && !o.count {
-        writeln!(w, "{:<32} {:<20} {:>7} locator", "rule", "namespace", "matches")?;
+        writeln!(
+            w,
+            "{:<32} {:<20} {:>7} locator",
+            "rule", "namespace", "matches"
+        )?;
     }
     for path in evidence {
         let ev = match Evidence::open(path) {
@@ -718,15 +727,13 @@ pub fn run(evidence: &[PathBuf], o: &ScanOptions, g: Globals) -> anyhow::Result<
                         ))];
                     }
                     let own_to = (start + PAGE).min(r.len);
-                    let res = wk.scan_page(
-                        &buf,
-                        r.stream_offset + start,
-                        r.stream_offset + start,
-                        r.stream_offset + own_to,
-                        *start == 0,
-                        &ObjectVars::default(),
-                        o.strings,
-                    );
+                    let page = Page {
+                        base: r.stream_offset + start,
+                        own_from: r.stream_offset + start,
+                        own_to: r.stream_offset + own_to,
+                        first: *start == 0,
+                    };
+                    let res = wk.scan_page(&buf, &page, &ObjectVars::default(), o.strings);
                     match res {
                         Ok(hits) => hits
                             .into_iter()
@@ -738,7 +745,10 @@ pub fn run(evidence: &[PathBuf], o: &ScanOptions, g: Globals) -> anyhow::Result<
                                     .map(|m| m.offset)
                                     .unwrap_or(r.stream_offset + start);
                                 let obj = Object {
-                                    locator: r.locator.clone().with(Segment::Offset { offset: first }),
+                                    locator: r
+                                        .locator
+                                        .clone()
+                                        .with(Segment::Offset { offset: first }),
                                     name: "",
                                     path: String::new(),
                                     windows_style: false,
@@ -841,7 +851,11 @@ pub fn run(evidence: &[PathBuf], o: &ScanOptions, g: Globals) -> anyhow::Result<
             ListFormat::Csv => {
                 w.write_all(b"namespace,rule,objects\n")?;
                 for ((ns, rule), objs) in &counts {
-                    w.write_all(&csv_row(&[ns.clone(), rule.clone(), objs.len().to_string()])?)?;
+                    w.write_all(&csv_row(&[
+                        ns.clone(),
+                        rule.clone(),
+                        objs.len().to_string(),
+                    ])?)?;
                 }
             }
             _ => {
@@ -887,8 +901,18 @@ fn emit_hit(
             if !*csv_head {
                 *csv_head = true;
                 let head = [
-                    "rule", "namespace", "tags", "score", "locator", "path", "deleted", "scope",
-                    "size", "md5", "sha256", "matches",
+                    "rule",
+                    "namespace",
+                    "tags",
+                    "score",
+                    "locator",
+                    "path",
+                    "deleted",
+                    "scope",
+                    "size",
+                    "md5",
+                    "sha256",
+                    "matches",
                 ];
                 w.write_all(&csv_row(&head.map(String::from))?)?;
             }
@@ -904,7 +928,10 @@ fn emit_hit(
                 h.rule.clone(),
                 h.namespace.clone(),
                 h.tags.join(" "),
-                h.meta.get("score").map(|v| v.to_string()).unwrap_or_default(),
+                h.meta
+                    .get("score")
+                    .map(|v| v.to_string())
+                    .unwrap_or_default(),
                 h.locator_text.clone(),
                 h.path.clone().unwrap_or_default(),
                 h.deleted.to_string(),
