@@ -797,41 +797,44 @@ pub fn run(evidence: &[PathBuf], o: &ScanOptions, g: Globals) -> anyhow::Result<
                 }
             }
         };
-        for batch in jobs.chunks(256) {
-            let done: Vec<(u64, Vec<Out>)> = batch
-                .par_iter()
-                .map_init(
-                    || Worker::new(&rules, o.timeout),
-                    |wk, job| (size_of(job), guarded(wk, job)),
-                )
-                .collect();
-            for (bytes, outs) in done {
-                pb.inc(bytes);
-                for out in outs {
-                    match out {
-                        Out::Error(e) => {
-                            outcome = Outcome::Findings;
-                            emit_error(&mut w, format, &e)?;
+        // One pass over all jobs, so each thread builds its scanner a few times only (a
+        // scanner over thousands of rules is not free); results are kept in job order.
+        let done: Vec<Vec<Out>> = jobs
+            .par_iter()
+            .map_init(
+                || Worker::new(&rules, o.timeout),
+                |wk, job| {
+                    let r = guarded(wk, job);
+                    pb.inc(size_of(job));
+                    r
+                },
+            )
+            .collect();
+        for outs in done {
+            for out in outs {
+                match out {
+                    Out::Error(e) => {
+                        outcome = Outcome::Findings;
+                        emit_error(&mut w, format, &e)?;
+                    }
+                    Out::Skip(s) => {
+                        if format == ListFormat::Jsonl && !o.count {
+                            serde_json::to_writer(&mut w, &s)?;
+                            w.write_all(b"\n")?;
+                        } else if g.notes {
+                            eprintln!("peel: note: {}: {}", s.locator_text, s.reason);
                         }
-                        Out::Skip(s) => {
-                            if format == ListFormat::Jsonl && !o.count {
-                                serde_json::to_writer(&mut w, &s)?;
-                                w.write_all(b"\n")?;
-                            } else if g.notes {
-                                eprintln!("peel: note: {}: {}", s.locator_text, s.reason);
-                            }
+                    }
+                    Out::Hit(h) => {
+                        outcome = Outcome::Findings;
+                        if o.count {
+                            counts
+                                .entry((h.namespace.clone(), h.rule.clone()))
+                                .or_default()
+                                .insert(h.locator_text.clone());
+                            continue;
                         }
-                        Out::Hit(h) => {
-                            outcome = Outcome::Findings;
-                            if o.count {
-                                counts
-                                    .entry((h.namespace.clone(), h.rule.clone()))
-                                    .or_default()
-                                    .insert(h.locator_text.clone());
-                                continue;
-                            }
-                            emit_hit(&mut w, format, &h, &mut csv_head)?;
-                        }
+                        emit_hit(&mut w, format, &h, &mut csv_head)?;
                     }
                 }
             }
