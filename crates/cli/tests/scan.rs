@@ -569,3 +569,43 @@ fn public_rule_sets_compile_unchanged() {
     assert_eq!(v["errors"].as_array().unwrap().len(), 0);
     assert!(v["rules"].as_u64().unwrap() > 1000, "{v}");
 }
+
+#[test]
+fn objects_over_max_size_are_skipped_with_a_record() {
+    let img = image("yara-fat");
+    let o = peel(&[
+        "scan",
+        "--format",
+        "jsonl",
+        "--max-size",
+        "500",
+        img.to_str().unwrap(),
+    ]);
+    let recs = records(&o);
+    let skipped: BTreeSet<String> = recs
+        .iter()
+        .filter(|r| r["record"] == "skipped")
+        .map(|r| {
+            r["locator_text"]
+                .as_str()
+                .unwrap()
+                .rsplit(" / ")
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    // The 2,012-byte KeePass file and the 845-byte zip archive are not scanned; the 362-byte
+    // key and the 123-byte torrc still are.
+    assert!(
+        skipped.contains("Users/suspect/Documents/Passwords.kdbx#711"),
+        "{skipped:?}"
+    );
+    assert!(
+        skipped.contains("Users/suspect/Downloads/backup.zip#773"),
+        "{skipped:?}"
+    );
+    let names = rule_names(&recs);
+    assert!(!names.contains("keepass_kdbx") && !names.contains("electrum_wallet"));
+    assert!(names.contains("openssh_private_key") && names.contains("tor_torrc"));
+}
