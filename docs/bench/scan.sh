@@ -25,6 +25,8 @@ if [ -z "${PEEL:-}" ]; then
     cargo build --release -q -p peel-cli
     PEEL=$ROOT/target/release/peel
 fi
+PEEL=$(realpath "$PEEL")
+[ -z "$YR" ] || YR=$(realpath "$YR")
 mkdir -p "$BENCH_DIR/out"
 cd "$BENCH_DIR"
 
@@ -78,17 +80,17 @@ best() { # best wall seconds of RUNS runs of "$@" (stdout to out/$name)
     printf "%-44s %8.3f s %8.1f MB/s\n" "$name" "$b" "$(echo "$bytes / $b / 1000000" | bc -l)" | tee -a out/times.txt
 }
 : > out/times.txt
-"$PEEL" -q rules compile "$RULES" -o out/peel.yarc.tmp 2>/dev/null || true
-rm -f out/peel.yarc && mv out/peel.yarc.tmp out/peel.yarc
+rm -f out/peel.yarc
+"$PEEL" -q rules compile "$RULES" -o out/peel.yarc
 best "peel scan (folder)" "$PEEL" -q scan --compiled out/peel.yarc --format jsonl corpus
 if [ -n "$YR" ]; then
     rm -f out/yr.yarc
-    "$YR" compile --relaxed-re-syntax -d filename= -d filepath= -d extension= -d filetype= -d owner= \
-        -d md5= -d sha256= -o out/yr.yarc "$RULES" > out/yr-compile.txt 2>&1 || true
-    best "yr scan (folder)" "$YR" scan -C out/yr.yarc -r corpus
+    "$YR" compile -w -d 'filename=""' -d 'filepath=""' -d 'extension=""' -d 'filetype=""' \
+        -d 'owner=""' -d 'md5=""' -d 'sha256=""' -o out/yr.yarc "$RULES" > out/yr-compile.txt 2>&1
+    best "yr scan (folder)" "$YR" scan -C -r out/yr.yarc corpus
     best "peel scan (FAT32 image)" "$PEEL" -q scan --compiled out/peel.yarc --format jsonl fat.img
     best "peel export + yr scan (FAT32 image)" bash -c \
-        "rm -rf out/x && '$PEEL' -q export fat.img --out out/x >/dev/null && '$YR' scan -C out/yr.yarc -r out/x/root"
+        "rm -rf out/x && '$PEEL' -q export fat.img --out out/x >/dev/null && '$YR' scan -C -r out/yr.yarc out/x/root"
     # Same (rule, file) pairs on the folder?
     python3 - <<'PY'
 import json
@@ -112,4 +114,13 @@ if [ -n "$YARA" ]; then
     # Debian's yara (4.2) on the bundled rules only: signature-base needs a newer libyara.
     best "peel scan (folder, bundled rules)" "$PEEL" -q scan --format jsonl corpus
     best "yara -p2 (folder, bundled rules)" "$YARA" -w -p 2 -r "$ROOT"/rules/*.yar corpus
+    python3 - <<'PY'
+import json
+peel = {(r["rule"], r["path"]) for r in map(json.loads, open("out/peel scan (folder, bundled rules).txt")) if r["record"] == "hit"}
+yara = set()
+for l in open("out/yara -p2 (folder, bundled rules).txt"):
+    rule, path = l.rstrip("\n").split(" ", 1)
+    yara.add((rule, path.removeprefix("corpus/")))
+print(f"bundled-rule hits: peel {len(peel)}, yara {len(yara)}; {'MATCH' if peel == yara else 'DIFFER'}")
+PY
 fi
