@@ -14,6 +14,7 @@
 //! assert_eq!(found[0].encoding, Encoding::Ascii);
 //! ```
 
+pub mod anchor;
 pub mod decode;
 pub mod exec;
 pub mod exif;
@@ -161,33 +162,34 @@ impl Extractor {
         to: u64,
         out: &mut Vec<Feature>,
     ) {
-        for (sc, re) in &self.compiled.list {
-            for m in re.find_iter(text) {
-                let abs = map(m.start());
+        for p in &self.compiled.list {
+            let sc = p.scanner;
+            p.for_each(text, &mut |ms, me| {
+                let abs = map(ms);
                 if abs < from {
-                    continue;
+                    return true;
                 }
                 if abs >= to {
-                    break;
+                    return false;
                 }
-                let mut mbytes = m.as_bytes();
+                let Some(mut mbytes) = text.get(ms..me) else {
+                    return true;
+                };
                 if let Some(trim) = sc.trim {
                     match trim(mbytes) {
                         Some(n) => mbytes = mbytes.get(..n).unwrap_or(mbytes),
-                        None => continue,
+                        None => return true,
                     }
                 }
-                let m_end = m.start() + mbytes.len();
-                let mut before = text
-                    .get(m.start().saturating_sub(32)..m.start())
-                    .unwrap_or_default();
+                let m_end = ms + mbytes.len();
+                let mut before = text.get(ms.saturating_sub(32)..ms).unwrap_or_default();
                 let after = text
                     .get(m_end..(m_end + 32).min(text.len()))
                     .unwrap_or_default();
                 // UTF-16 strings are often split by NUL padding from their labels (a version
                 // resource's "FileVersion" … "1.1.0.14"): look back across it.
                 let projected: Vec<u8>;
-                if enc == Encoding::Utf16le && m.start() < 32 {
+                if enc == Encoding::Utf16le && ms < 32 {
                     let rs = (abs - base) as usize;
                     projected = raw
                         .get(rs.saturating_sub(96)..rs)
@@ -200,7 +202,7 @@ impl Extractor {
                 }
                 let verdict = (sc.validate)(mbytes, before, after);
                 if verdict == Verdict::Reject {
-                    continue;
+                    return true;
                 }
                 let value = String::from_utf8_lossy(mbytes).into_owned();
                 let end_abs =
@@ -243,7 +245,8 @@ impl Extractor {
                     encoding: enc,
                     context,
                 });
-            }
+                true
+            });
         }
     }
 
