@@ -375,6 +375,21 @@ mod tests {
 /// Compressed bytes read from the source for one stream found in a raw region, at most.
 const MAX_EMBEDDED_INPUT: usize = 64 << 20;
 
+/// The first position in `hay` where a gzip magic or the first three bytes of a zip
+/// local-file header start.
+fn next_magic(hay: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(p) = memchr::memchr2(0x1f, b'P', hay.get(from..)?) {
+        let at = from + p;
+        let w = hay.get(at..at + 3)?;
+        if w == GZIP_MAGIC || w == b"PK\x03" {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
 /// Streams found at a position of a raw region rather than at the start of an object.
 impl Extractor {
     /// Looks for gzip streams and zip local-file entries starting in `[from, to)` (absolute
@@ -402,11 +417,11 @@ impl Extractor {
         let starts = hi.saturating_sub(lo);
         let mut i = 0usize;
         while i < starts && i + 4 <= window.len() {
-            let rest = window.get(i..).unwrap_or_default();
-            let Some(p) = rest
-                .windows(3)
-                .position(|w| w == GZIP_MAGIC || w == b"PK\x03")
-            else {
+            // Only starts before `starts` count; their three magic bytes may run past it.
+            let rest = window
+                .get(i..(starts + 2).min(window.len()))
+                .unwrap_or_default();
+            let Some(p) = next_magic(rest) else {
                 break;
             };
             if i + p >= starts {

@@ -104,6 +104,45 @@ fn host_of(url: &str) -> Option<&str> {
         .filter(|h| h.contains('.') && !h.bytes().all(|c| c.is_ascii_digit() || c == b'.'))
 }
 
+/// Whether a UTF-16LE printable ASCII character starts at `j`.
+fn utf16_char_at(buf: &[u8], j: usize) -> bool {
+    matches!(buf.get(j), Some(c) if (0x20..0x7f).contains(c)) && buf.get(j + 1) == Some(&0)
+}
+
+/// The next run of UTF-16LE printable ASCII characters (at least six) that holds a character
+/// at or after `pos`, as `[start, end)` byte positions: a maximal chain of characters two bytes
+/// apart. Runs end where the next character is not printable, so each run is returned once
+/// when `pos` is moved to the end of the previous one.
+fn next_utf16_run(buf: &[u8], mut pos: usize) -> Option<(usize, usize)> {
+    loop {
+        // Every character's second byte is a NUL: look for those.
+        let z = pos + memchr::memchr(0, buf.get(pos..)?)?;
+        if z == 0 || !utf16_char_at(buf, z - 1) {
+            // Step over a run of NULs (zeroed space) in one go.
+            let zeros = buf
+                .get(z..)
+                .unwrap_or_default()
+                .chunks(8)
+                .take_while(|c| c.iter().all(|&b| b == 0))
+                .count();
+            pos = z + (zeros * 8).max(1);
+            continue;
+        }
+        let mut start = z - 1;
+        while start >= 2 && utf16_char_at(buf, start - 2) {
+            start -= 2;
+        }
+        let mut end = z + 1;
+        while utf16_char_at(buf, end) {
+            end += 2;
+        }
+        if (end - start) / 2 >= 6 {
+            return Some((start, end));
+        }
+        pos = end;
+    }
+}
+
 impl Extractor {
     /// Compiles the scanner table.
     pub fn new() -> Result<Self, regex::Error> {
@@ -330,29 +369,23 @@ impl Extractor {
     /// Finds runs of UTF-16LE printable ASCII (at least 6 characters), transcodes them and
     /// scans the text, mapping offsets back to the stream.
     fn scan_utf16(&self, buf: &[u8], base: u64, from: u64, to: u64, out: &mut Vec<Feature>) {
-        let mut i = 0usize;
         let mut text = Vec::new();
-        while i + 1 < buf.len() {
-            let printable = |j: usize| {
-                matches!(buf.get(j), Some(c) if (0x20..0x7f).contains(c))
-                    && buf.get(j + 1) == Some(&0)
-            };
-            if !printable(i) {
-                i += 1;
-                continue;
-            }
-            let run_start = i;
+        let mut pos = 0usize;
+        while let Some((run_start, run_end)) = next_utf16_run(buf, pos) {
             text.clear();
-            while printable(i) {
-                text.push(buf.get(i).copied().unwrap_or(0));
-                i += 2;
-            }
+            text.extend(
+                buf.get(run_start..run_end)
+                    .unwrap_or_default()
+                    .iter()
+                    .step_by(2),
+            );
             if text.len() >= 6 {
                 let rb = base + run_start as u64;
                 let map = |k: usize| rb + 2 * k as u64;
                 self.run(&text, &map, buf, base, Encoding::Utf16le, from, to, out);
                 self.run_national(&text, &map, buf, base, Encoding::Utf16le, from, to, out);
             }
+            pos = run_end;
         }
     }
 
@@ -476,6 +509,53 @@ mod tests {
             ]
         );
         assert!(Extractor::new().unwrap().with_region("XX").is_err());
+    }
+
+    #[test]
+    fn utf16le_runs_are_those_of_a_byte_by_byte_walk() {
+        // The walk that `next_utf16_run` replaces: every position in turn, a run taken whole.
+        fn walk(buf: &[u8]) -> Vec<(usize, usize)> {
+            let (mut i, mut runs) = (0usize, Vec::new());
+            while i + 1 < buf.len() {
+                if !utf16_char_at(buf, i) {
+                    i += 1;
+                    continue;
+                }
+                let s = i;
+                while utf16_char_at(buf, i) {
+                    i += 2;
+                }
+                if (i - s) / 2 >= 6 {
+                    runs.push((s, i));
+                }
+            }
+            runs
+        }
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for round in 0..200 {
+            let mut buf = Vec::new();
+            while buf.len() < 3000 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                match x % 5 {
+                    0 => buf.extend(std::iter::repeat_n(0, (x >> 8) as usize % 40)),
+                    1 => buf.push((x >> 8) as u8),
+                    _ => {
+                        for _ in 0..(x >> 8) % 12 {
+                            buf.extend([b'a' + (buf.len() % 26) as u8, 0]);
+                        }
+                    }
+                }
+            }
+            let mut got = Vec::new();
+            let mut pos = 0;
+            while let Some((s, e)) = next_utf16_run(&buf, pos) {
+                got.push((s, e));
+                pos = e;
+            }
+            assert_eq!(got, walk(&buf), "round {round}");
+        }
     }
 
     #[test]
