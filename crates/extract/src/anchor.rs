@@ -262,6 +262,28 @@ impl Segments {
     }
 }
 
+/// A regex with its segment plan.
+pub struct Searcher {
+    regex: Regex,
+    segments: Segments,
+}
+
+impl Searcher {
+    /// Compiles `pattern` (a byte regex) with `anchor`.
+    pub fn new(pattern: &str, anchor: Anchor) -> Result<Self, regex::Error> {
+        Ok(Searcher {
+            regex: Regex::new(pattern)?,
+            segments: Segments::new(pattern, anchor),
+        })
+    }
+
+    /// Calls `visit(start, end)` for every match in `hay`, as `find_iter` would yield them,
+    /// until it returns false.
+    pub fn for_each(&self, hay: &[u8], visit: &mut dyn FnMut(usize, usize) -> bool) {
+        self.segments.for_each(&self.regex, hay, visit);
+    }
+}
+
 /// The first ASCII digit in `hay`, looked for 32 bytes at a time.
 fn find_digit(hay: &[u8]) -> Option<usize> {
     let mut chunks = hay.chunks_exact(32);

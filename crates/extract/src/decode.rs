@@ -8,7 +8,6 @@ use std::io::{Cursor, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use base64::Engine;
-use regex::bytes::Regex;
 
 use crate::{Extractor, Feature};
 
@@ -236,23 +235,29 @@ impl Extractor {
 
     /// Base64 blocks of at least [`MIN_BASE64`] characters (MIME line breaks allowed).
     fn base64_blocks<'a>(&self, data: &'a [u8]) -> Vec<(u64, &'a [u8])> {
-        self.base64
-            .find_iter(data)
-            .filter(|m| {
-                m.as_bytes()
-                    .iter()
-                    .filter(|c| !c.is_ascii_whitespace())
-                    .count()
-                    >= MIN_BASE64
-            })
-            .map(|m| (m.start() as u64, m.as_bytes()))
-            .collect()
+        let mut blocks = Vec::new();
+        self.base64.for_each(data, &mut |s, e| {
+            let m = data.get(s..e).unwrap_or_default();
+            if m.iter().filter(|c| !c.is_ascii_whitespace()).count() >= MIN_BASE64 {
+                blocks.push((s as u64, m));
+            }
+            true
+        });
+        blocks
     }
 }
 
 /// The pattern of a base64 block: groups of four, optional line breaks, padded end.
-pub(crate) fn base64_regex() -> Result<Regex, regex::Error> {
-    Regex::new(r"(?-u)(?:[A-Za-z0-9+/]{4}(?:\r?\n)?){16,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
+pub(crate) const BASE64_PATTERN: &str =
+    r"(?-u)(?:[A-Za-z0-9+/]{4}(?:\r?\n)?){16,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?";
+
+/// The base64 block search. The pattern has no anchor byte, but its runs are at least 64 bytes
+/// long, rare in text.
+pub(crate) fn base64_searcher() -> Result<crate::anchor::Searcher, regex::Error> {
+    crate::anchor::Searcher::new(
+        BASE64_PATTERN,
+        crate::anchor::Anchor::new(crate::anchor::Find::Any),
+    )
 }
 
 #[cfg(test)]

@@ -91,11 +91,15 @@ fn context_of(raw: &[u8], base: u64, start: u64, end: u64) -> String {
 /// The compiled scanners, ready to run on many threads.
 pub struct Extractor {
     compiled: Compiled,
-    base64: regex::bytes::Regex,
+    base64: anchor::Searcher,
     /// Region for phone numbers written in national form (`07700 900123` with `GB`).
     region: Option<phonenumber::country::Id>,
-    national: regex::bytes::Regex,
+    national: anchor::Searcher,
 }
+
+/// Phone numbers in national form (`07700 900123`, `(0161) 496 0000`).
+pub(crate) const NATIONAL_PATTERN: &str =
+    r"(?-u)(?:\(0[1-9][0-9]{1,4}\)|\b0[1-9][0-9]{1,4})[ .-]?[0-9]{3,4}[ .-]?[0-9]{3,4}\b";
 
 fn host_of(url: &str) -> Option<&str> {
     let rest = url.split_once("://")?.1;
@@ -148,10 +152,11 @@ impl Extractor {
     pub fn new() -> Result<Self, regex::Error> {
         Ok(Extractor {
             compiled: Compiled::new()?,
-            base64: decode::base64_regex()?,
+            base64: decode::base64_searcher()?,
             region: None,
-            national: regex::bytes::Regex::new(
-                r"(?-u)(?:\(0[1-9][0-9]{1,4}\)|\b0[1-9][0-9]{1,4})[ .-]?[0-9]{3,4}[ .-]?[0-9]{3,4}\b",
+            national: anchor::Searcher::new(
+                NATIONAL_PATTERN,
+                anchor::Anchor::new(anchor::Find::Byte(b"0")),
             )?,
         })
     }
@@ -303,32 +308,33 @@ impl Extractor {
         out: &mut Vec<Feature>,
     ) {
         let Some(region) = self.region else { return };
-        for m in self.national.find_iter(text) {
-            let abs = map(m.start());
+        self.national.for_each(text, &mut |ms, me| {
+            let abs = map(ms);
             if abs < from {
-                continue;
+                return true;
             }
             if abs >= to {
-                break;
+                return false;
             }
-            let before = text.get(..m.start()).and_then(|b| b.last());
-            let after = text.get(m.end()).copied();
+            let mbytes = text.get(ms..me).unwrap_or_default();
+            let before = text.get(..ms).and_then(|b| b.last());
+            let after = text.get(me).copied();
             if before.is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'+')
                 || after.is_some_and(|c| c.is_ascii_digit())
             {
-                continue;
+                return true;
             }
-            let value = String::from_utf8_lossy(m.as_bytes()).into_owned();
+            let value = String::from_utf8_lossy(mbytes).into_owned();
             let Ok(n) = phonenumber::parse(Some(region), &value) else {
-                continue;
+                return true;
             };
             let digits = n.national().value().to_string().len();
             if !(7..=12).contains(&digits) {
-                continue;
+                return true;
             }
             let normalized = n.format().mode(phonenumber::Mode::E164).to_string();
             let step = if enc == Encoding::Utf16le { 2 } else { 1 };
-            let len = m.as_bytes().len() as u64 * step;
+            let len = mbytes.len() as u64 * step;
             let context = context_of(raw, base, abs, abs + len);
             out.push(Feature {
                 kind: "phone",
@@ -340,7 +346,8 @@ impl Extractor {
                 encoding: enc,
                 context,
             });
-        }
+            true
+        });
     }
 
     fn scan_ascii(&self, buf: &[u8], base: u64, from: u64, to: u64, out: &mut Vec<Feature>) {

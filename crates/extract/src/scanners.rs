@@ -491,7 +491,7 @@ pub const SCANNERS: &[Scanner] = &[
     Scanner {
         kind: "card",
         pattern: r"(?-u)\b[0-9](?:[ -]?[0-9]){11,18}\b",
-        anchor: Anchor::new(Find::Digit),
+        anchor: Anchor::new(Find::Any),
         trim: None,
         validate: card_ok,
         normalize: card_norm,
@@ -676,6 +676,69 @@ mod tests {
                 });
                 assert_eq!(got, whole, "{} (seed {seed})", p.scanner.kind);
             }
+        }
+    }
+
+    #[test]
+    fn base64_and_national_searches_find_what_their_regexes_find() {
+        let cases = [
+            (
+                crate::decode::BASE64_PATTERN,
+                crate::decode::base64_searcher(),
+            ),
+            (
+                crate::NATIONAL_PATTERN,
+                crate::anchor::Searcher::new(
+                    crate::NATIONAL_PATTERN,
+                    Anchor::new(Find::Byte(b"0")),
+                ),
+            ),
+        ];
+        for (pattern, searcher) in cases {
+            let (re, searcher) = (Regex::new(pattern).unwrap(), searcher.unwrap());
+            let mut found = 0;
+            for seed in 1..=40u64 {
+                let mut hay = noisy(seed, 20_000);
+                // Long base64-like stretches: groups of four with line breaks, padding and
+                // the odd space.
+                for (i, c) in hay.clone().chunks(300).enumerate() {
+                    if i % 3 == 1 {
+                        // National phone numbers, whole and broken.
+                        const PARTS: &[&[u8]] = &[
+                            b"07700", b" ", b"900123", b"(0161)", b"496", b"-", b".", b"0", b"12",
+                        ];
+                        for (j, b) in c.iter().enumerate().take(40) {
+                            hay.extend_from_slice(PARTS[(usize::from(*b) + j) % PARTS.len()]);
+                        }
+                    }
+                    if i % 3 == 0 {
+                        const ALPHABET: &[u8] = b"ABCxyz09+/Qq0";
+                        for (j, b) in c.iter().enumerate() {
+                            let k = usize::from(*b) + j;
+                            for n in 0..4 {
+                                hay.push(ALPHABET[(k + n) % ALPHABET.len()]);
+                            }
+                            for (m, piece) in
+                                [(7, &b"\r\n"[..]), (11, b"\n"), (29, b" "), (31, b"=")]
+                            {
+                                if k % m == 0 {
+                                    hay.extend_from_slice(piece);
+                                }
+                            }
+                        }
+                    }
+                }
+                let whole: Vec<(usize, usize)> =
+                    re.find_iter(&hay).map(|m| (m.start(), m.end())).collect();
+                let mut got = Vec::new();
+                searcher.for_each(&hay, &mut |s, e| {
+                    got.push((s, e));
+                    true
+                });
+                assert_eq!(got, whole, "{pattern} (seed {seed})");
+                found += whole.len();
+            }
+            assert!(found > 100, "{pattern}: {found}");
         }
     }
 
