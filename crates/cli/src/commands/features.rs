@@ -80,6 +80,11 @@ fn matches(list: &[StopEntry], f: &FeatureRecord) -> Option<String> {
         .map(|e| e.line.clone())
 }
 
+thread_local! {
+    /// The buffer a worker thread reads raw pages into, kept between pages.
+    static PAGE_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// A run of bytes scanned as one stream.
 struct Region {
     /// Where on the source.
@@ -465,7 +470,11 @@ pub fn run(evidence: &Path, o: &FeatureOptions, g: Globals) -> anyhow::Result<Ou
                 };
                 let from = start.saturating_sub(MARGIN as u64);
                 let to = (start + PAGE as u64 + MARGIN as u64).min(r.len);
-                let mut buf = vec![0u8; (to - from) as usize];
+                // One page buffer per worker thread, reused: a fresh 16 MiB buffer for every
+                // page costs a page fault for every 4 KiB read into it.
+                let mut buf = PAGE_BUF.with_borrow_mut(std::mem::take);
+                buf.clear();
+                buf.resize((to - from) as usize, 0);
                 if let Err(e) =
                     read_exact_at(s.as_ref(), &mut buf, r.evidence_offset + from, "region")
                 {
@@ -537,6 +546,7 @@ pub fn run(evidence: &Path, o: &FeatureOptions, g: Globals) -> anyhow::Result<Ou
                         });
                     },
                 );
+                PAGE_BUF.with_borrow_mut(|b| *b = buf);
                 Done {
                     features,
                     execs: Vec::new(),
