@@ -21,8 +21,34 @@ pub enum Find {
     Literal(&'static [u8]),
     /// An ASCII digit.
     Digit,
+    /// A byte of the first kind followed by one of the second (the candidate is the first).
+    Pair(Kind, Kind),
     /// No anchor: every segment at least as long as the shortest match is searched.
     Any,
+}
+
+/// A kind of byte, for [`Find::Pair`].
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    /// This byte.
+    Is(u8),
+    /// An ASCII digit.
+    Digit,
+    /// An ASCII letter.
+    Letter,
+}
+
+impl Kind {
+    /// Every byte of this kind.
+    fn bytes(self) -> Vec<u8> {
+        (0..=255u8)
+            .filter(|&b| match self {
+                Kind::Is(x) => b == x,
+                Kind::Digit => b.is_ascii_digit(),
+                Kind::Letter => b.is_ascii_alphabetic(),
+            })
+            .collect()
+    }
 }
 
 /// What every match of a pattern contains: found by `find`, and kept only where `near` (given
@@ -133,6 +159,7 @@ impl Segments {
         let usable = match anchor.find {
             Find::Byte(b) => (1..=3).contains(&b.len()) && b.iter().all(in_class),
             Find::Literal(l) => l.first().is_some_and(in_class),
+            Find::Pair(first, _) => first.bytes().iter().all(in_class),
             Find::Digit | Find::Any => true,
         };
         exact &= usable;
@@ -168,6 +195,7 @@ impl Segments {
             Find::Byte([a, b, c]) => memchr::memchr3(*a, *b, *c, rest),
             Find::Literal(_) => self.literal.as_ref().and_then(|f| f.find(rest)),
             Find::Digit => find_digit(rest),
+            Find::Pair(a, b) => find_pair_of(a, b, rest),
             Find::Byte(_) | Find::Any => None,
         };
         p.map(|p| from + p)
@@ -284,6 +312,52 @@ impl Searcher {
     }
 }
 
+#[inline(always)]
+fn digit(b: u8) -> bool {
+    b.wrapping_sub(b'0') < 10
+}
+
+#[inline(always)]
+fn letter(b: u8) -> bool {
+    (b | 0x20).wrapping_sub(b'a') < 26
+}
+
+/// The first `i` with `a(hay[i])` and `b(hay[i + 1])`, looked for 32 positions at a time with
+/// a test the compiler turns into vector compares.
+#[inline(always)]
+fn find_pair(hay: &[u8], a: impl Fn(u8) -> bool, b: impl Fn(u8) -> bool) -> Option<usize> {
+    let mut i = 0usize;
+    while let (Some(x), Some(y)) = (hay.get(i..i + 32), hay.get(i + 1..i + 33)) {
+        let any = x
+            .iter()
+            .zip(y)
+            .fold(0u8, |acc, (&p, &q)| acc | (u8::from(a(p)) & u8::from(b(q))));
+        if any != 0 {
+            break;
+        }
+        i += 32;
+    }
+    hay.get(i..)?
+        .windows(2)
+        .position(|w| matches!(w, [p, q] if a(*p) && b(*q)))
+        .map(|p| i + p)
+}
+
+/// [`find_pair`] for two kinds of byte.
+fn find_pair_of(a: Kind, b: Kind, hay: &[u8]) -> Option<usize> {
+    match (a, b) {
+        (Kind::Is(x), Kind::Letter) => find_pair(hay, |c| c == x, letter),
+        (Kind::Is(x), Kind::Digit) => find_pair(hay, |c| c == x, digit),
+        (Kind::Is(x), Kind::Is(y)) => find_pair(hay, |c| c == x, |c| c == y),
+        (Kind::Digit, Kind::Digit) => find_pair(hay, digit, digit),
+        (Kind::Digit, Kind::Letter) => find_pair(hay, digit, letter),
+        (Kind::Digit, Kind::Is(y)) => find_pair(hay, digit, |c| c == y),
+        (Kind::Letter, Kind::Letter) => find_pair(hay, letter, letter),
+        (Kind::Letter, Kind::Digit) => find_pair(hay, letter, digit),
+        (Kind::Letter, Kind::Is(y)) => find_pair(hay, letter, |c| c == y),
+    }
+}
+
 /// The first ASCII digit in `hay`, looked for 32 bytes at a time.
 fn find_digit(hay: &[u8]) -> Option<usize> {
     let mut chunks = hay.chunks_exact(32);
@@ -338,6 +412,21 @@ mod tests {
         });
         assert_eq!(got, whole);
         assert!(!whole.is_empty());
+    }
+
+    #[test]
+    fn pairs_are_found_past_chunks() {
+        let mut hay = vec![b'x'; 100];
+        hay[40] = b'.';
+        hay[70] = b'.';
+        hay[71] = b'7';
+        hay[99] = b'.';
+        assert_eq!(find_pair_of(Kind::Is(b'.'), Kind::Digit, &hay), Some(70));
+        assert_eq!(find_pair_of(Kind::Is(b'.'), Kind::Letter, &hay), Some(40));
+        assert_eq!(find_pair_of(Kind::Digit, Kind::Is(b'.'), &hay), None);
+        hay[98] = b'5';
+        assert_eq!(find_pair_of(Kind::Digit, Kind::Is(b'.'), &hay), Some(98));
+        assert_eq!(find_pair_of(Kind::Letter, Kind::Letter, &hay[..1]), None);
     }
 
     #[test]

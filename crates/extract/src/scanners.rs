@@ -5,7 +5,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use regex::bytes::Regex;
 
-use crate::anchor::{Anchor, Find, Segments};
+use crate::anchor::{Anchor, Find, Kind, Segments};
 use crate::validate;
 
 /// What a validator concluded about a candidate.
@@ -459,7 +459,7 @@ pub const SCANNERS: &[Scanner] = &[
     Scanner {
         kind: "domain",
         pattern: r"(?i-u)\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,10}[a-z]{2,24}\b",
-        anchor: Anchor::near(Find::Byte(b"."), dot_in_host),
+        anchor: Anchor::near(Find::Pair(Kind::Is(b'.'), Kind::Letter), dot_in_host),
         trim: None,
         validate: domain_ok,
         normalize: lower,
@@ -467,7 +467,7 @@ pub const SCANNERS: &[Scanner] = &[
     Scanner {
         kind: "ipv4",
         pattern: r"(?-u)\b(?:[0-9]{1,3}\.){3}[0-9]{1,3}\b",
-        anchor: Anchor::near(Find::Byte(b"."), dot_in_number),
+        anchor: Anchor::near(Find::Pair(Kind::Is(b'.'), Kind::Digit), dot_in_number),
         trim: None,
         validate: ipv4_ok,
         normalize: ident,
@@ -499,7 +499,7 @@ pub const SCANNERS: &[Scanner] = &[
     Scanner {
         kind: "iban",
         pattern: r"(?i-u)\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}\b",
-        anchor: Anchor::near(Find::Digit, iban_check_digits),
+        anchor: Anchor::near(Find::Pair(Kind::Digit, Kind::Digit), iban_check_digits),
         trim: Some(iban_trim),
         validate: iban_ok,
         normalize: iban_norm,
