@@ -472,8 +472,8 @@ pub fn run(evidence: &Path, o: &FeatureOptions, g: Globals) -> anyhow::Result<Ou
                 let to = (start + PAGE as u64 + MARGIN as u64).min(r.len);
                 // One page buffer per worker thread, reused: a fresh 16 MiB buffer for every
                 // page costs a page fault for every 4 KiB read into it.
+                // Its old bytes need no clearing: the read overwrites all of them.
                 let mut buf = PAGE_BUF.with_borrow_mut(std::mem::take);
-                buf.clear();
                 buf.resize((to - from) as usize, 0);
                 if let Err(e) =
                     read_exact_at(s.as_ref(), &mut buf, r.evidence_offset + from, "region")
