@@ -21,33 +21,67 @@ pub enum Find {
     Literal(&'static [u8]),
     /// An ASCII digit.
     Digit,
-    /// A byte of the first kind followed by one of the second (the candidate is the first).
-    Pair(Kind, Kind),
+    /// A byte of the first kind with one of the second this many bytes after it (the
+    /// candidate is the first).
+    Apart(Kind, usize, Kind),
     /// No anchor: every segment at least as long as the shortest match is searched.
     Any,
 }
 
-/// A kind of byte, for [`Find::Pair`].
+/// A kind of byte, for [`Find::Apart`].
 #[derive(Debug, Clone, Copy)]
 pub enum Kind {
     /// This byte.
     Is(u8),
+    /// One of these two bytes.
+    Either(u8, u8),
     /// An ASCII digit.
     Digit,
     /// An ASCII letter.
     Letter,
+    /// An ASCII letter or digit.
+    Alnum,
+    /// A byte in this range (inclusive).
+    Range(u8, u8),
+}
+
+/// Binds `$f` to the byte test of kind `$k` (a closure the compiler can inline and vectorise)
+/// and evaluates `$body`.
+macro_rules! with_kind {
+    ($k:expr, $f:ident => $body:expr) => {
+        match $k {
+            Kind::Is(x) => {
+                let $f = move |c: u8| c == x;
+                $body
+            }
+            Kind::Either(x, y) => {
+                let $f = move |c: u8| (c == x) | (c == y);
+                $body
+            }
+            Kind::Digit => {
+                let $f = digit;
+                $body
+            }
+            Kind::Letter => {
+                let $f = letter;
+                $body
+            }
+            Kind::Alnum => {
+                let $f = move |c: u8| digit(c) | letter(c);
+                $body
+            }
+            Kind::Range(lo, hi) => {
+                let $f = move |c: u8| c.wrapping_sub(lo) <= hi.wrapping_sub(lo);
+                $body
+            }
+        }
+    };
 }
 
 impl Kind {
     /// Every byte of this kind.
     fn bytes(self) -> Vec<u8> {
-        (0..=255u8)
-            .filter(|&b| match self {
-                Kind::Is(x) => b == x,
-                Kind::Digit => b.is_ascii_digit(),
-                Kind::Letter => b.is_ascii_alphabetic(),
-            })
-            .collect()
+        with_kind!(self, f => (0..=255u8).filter(|&b| f(b)).collect())
     }
 }
 
@@ -159,7 +193,7 @@ impl Segments {
         let usable = match anchor.find {
             Find::Byte(b) => (1..=3).contains(&b.len()) && b.iter().all(in_class),
             Find::Literal(l) => l.first().is_some_and(in_class),
-            Find::Pair(first, _) => first.bytes().iter().all(in_class),
+            Find::Apart(first, d, _) => d > 0 && first.bytes().iter().all(in_class),
             Find::Digit | Find::Any => true,
         };
         exact &= usable;
@@ -195,7 +229,7 @@ impl Segments {
             Find::Byte([a, b, c]) => memchr::memchr3(*a, *b, *c, rest),
             Find::Literal(_) => self.literal.as_ref().and_then(|f| f.find(rest)),
             Find::Digit => find_digit(rest),
-            Find::Pair(a, b) => find_pair_of(a, b, rest),
+            Find::Apart(a, d, b) => find_apart(a, d, b, rest),
             Find::Byte(_) | Find::Any => None,
         };
         p.map(|p| from + p)
@@ -322,12 +356,17 @@ fn letter(b: u8) -> bool {
     (b | 0x20).wrapping_sub(b'a') < 26
 }
 
-/// The first `i` with `a(hay[i])` and `b(hay[i + 1])`, looked for 32 positions at a time with
-/// a test the compiler turns into vector compares.
+/// The first `i` with `a(hay[i])` and `b(hay[i + d])`, looked for 32 positions at a time
+/// with a test the compiler turns into vector compares.
 #[inline(always)]
-fn find_pair(hay: &[u8], a: impl Fn(u8) -> bool, b: impl Fn(u8) -> bool) -> Option<usize> {
+fn find_pair(
+    hay: &[u8],
+    d: usize,
+    a: impl Fn(u8) -> bool,
+    b: impl Fn(u8) -> bool,
+) -> Option<usize> {
     let mut i = 0usize;
-    while let (Some(x), Some(y)) = (hay.get(i..i + 32), hay.get(i + 1..i + 33)) {
+    while let (Some(x), Some(y)) = (hay.get(i..i + 32), hay.get(i + d..i + d + 32)) {
         let any = x
             .iter()
             .zip(y)
@@ -337,25 +376,17 @@ fn find_pair(hay: &[u8], a: impl Fn(u8) -> bool, b: impl Fn(u8) -> bool) -> Opti
         }
         i += 32;
     }
-    hay.get(i..)?
-        .windows(2)
-        .position(|w| matches!(w, [p, q] if a(*p) && b(*q)))
+    let x = hay.get(i..)?;
+    let y = hay.get(i + d..)?;
+    x.iter()
+        .zip(y)
+        .position(|(&p, &q)| a(p) && b(q))
         .map(|p| i + p)
 }
 
-/// [`find_pair`] for two kinds of byte.
-fn find_pair_of(a: Kind, b: Kind, hay: &[u8]) -> Option<usize> {
-    match (a, b) {
-        (Kind::Is(x), Kind::Letter) => find_pair(hay, |c| c == x, letter),
-        (Kind::Is(x), Kind::Digit) => find_pair(hay, |c| c == x, digit),
-        (Kind::Is(x), Kind::Is(y)) => find_pair(hay, |c| c == x, |c| c == y),
-        (Kind::Digit, Kind::Digit) => find_pair(hay, digit, digit),
-        (Kind::Digit, Kind::Letter) => find_pair(hay, digit, letter),
-        (Kind::Digit, Kind::Is(y)) => find_pair(hay, digit, |c| c == y),
-        (Kind::Letter, Kind::Letter) => find_pair(hay, letter, letter),
-        (Kind::Letter, Kind::Digit) => find_pair(hay, letter, digit),
-        (Kind::Letter, Kind::Is(y)) => find_pair(hay, letter, |c| c == y),
-    }
+/// [`find_pair`] for two kinds of byte `d` apart.
+fn find_apart(a: Kind, d: usize, b: Kind, hay: &[u8]) -> Option<usize> {
+    with_kind!(a, fa => with_kind!(b, fb => find_pair(hay, d, fa, fb)))
 }
 
 /// The first ASCII digit in `hay`, looked for 32 bytes at a time.
@@ -421,12 +452,25 @@ mod tests {
         hay[70] = b'.';
         hay[71] = b'7';
         hay[99] = b'.';
-        assert_eq!(find_pair_of(Kind::Is(b'.'), Kind::Digit, &hay), Some(70));
-        assert_eq!(find_pair_of(Kind::Is(b'.'), Kind::Letter, &hay), Some(40));
-        assert_eq!(find_pair_of(Kind::Digit, Kind::Is(b'.'), &hay), None);
+        assert_eq!(find_apart(Kind::Is(b'.'), 1, Kind::Digit, &hay), Some(70));
+        assert_eq!(find_apart(Kind::Is(b'.'), 1, Kind::Letter, &hay), Some(40));
+        assert_eq!(find_apart(Kind::Digit, 1, Kind::Is(b'.'), &hay), None);
         hay[98] = b'5';
-        assert_eq!(find_pair_of(Kind::Digit, Kind::Is(b'.'), &hay), Some(98));
-        assert_eq!(find_pair_of(Kind::Letter, Kind::Letter, &hay[..1]), None);
+        assert_eq!(find_apart(Kind::Digit, 1, Kind::Is(b'.'), &hay), Some(98));
+        assert_eq!(find_apart(Kind::Letter, 1, Kind::Letter, &hay[..1]), None);
+        assert_eq!(
+            find_apart(Kind::Is(b'.'), 29, Kind::Is(b'.'), &hay),
+            Some(70)
+        );
+        assert_eq!(
+            find_apart(Kind::Is(b'.'), 59, Kind::Is(b'.'), &hay),
+            Some(40)
+        );
+        assert_eq!(find_apart(Kind::Is(b'.'), 60, Kind::Is(b'.'), &hay), None);
+        assert_eq!(
+            find_apart(Kind::Range(b'5', b'7'), 1, Kind::Either(b'.', b'!'), &hay),
+            Some(98)
+        );
     }
 
     #[test]
