@@ -5,10 +5,9 @@
 //! gives exactly the matches a search of the whole haystack gives, in the same order; and a
 //! segment that holds no *anchor* (a byte or literal every match contains: `@` for email) or is
 //! shorter than the shortest match cannot hold a match at all. The anchors are found with
-//! `memchr`/`memmem` or a vectorisable digit search, so the regex runs on a small fraction of
+//! `memchr` or vectorisable byte-pair searches, so the regex runs on a small fraction of
 //! text and on next to nothing of random or compressed data.
 
-use memchr::memmem;
 use regex::bytes::Regex;
 use regex_syntax::hir::{Class, Hir, HirKind, Look};
 
@@ -17,7 +16,7 @@ use regex_syntax::hir::{Class, Hir, HirKind, Look};
 pub enum Find {
     /// One of these bytes (one to three of them).
     Byte(&'static [u8]),
-    /// This literal.
+    /// This literal (looked for by its first byte, which should be rare).
     Literal(&'static [u8]),
     /// An ASCII digit.
     Digit,
@@ -115,7 +114,6 @@ pub struct Segments {
     class: [bool; 256],
     min_len: usize,
     anchor: Anchor,
-    literal: Option<memmem::Finder<'static>>,
     /// False when the pattern's syntax rules the plan out (look-around other than ASCII word
     /// boundaries, an empty match): then the whole haystack is searched.
     exact: bool,
@@ -197,15 +195,10 @@ impl Segments {
             Find::Digit | Find::Any => true,
         };
         exact &= usable;
-        let literal = match anchor.find {
-            Find::Literal(l) => Some(memmem::Finder::new(l).into_owned()),
-            _ => None,
-        };
         Segments {
             class,
             min_len,
             anchor,
-            literal,
             exact,
         }
     }
@@ -227,7 +220,7 @@ impl Segments {
             Find::Byte([a]) => memchr::memchr(*a, rest),
             Find::Byte([a, b]) => memchr::memchr2(*a, *b, rest),
             Find::Byte([a, b, c]) => memchr::memchr3(*a, *b, *c, rest),
-            Find::Literal(_) => self.literal.as_ref().and_then(|f| f.find(rest)),
+            Find::Literal(l) => find_literal(l, rest),
             Find::Digit => find_digit(rest),
             Find::Apart(a, d, b) => find_apart(a, d, b, rest),
             Find::Byte(_) | Find::Any => None,
@@ -384,9 +377,43 @@ fn find_pair(
         .map(|p| i + p)
 }
 
-/// [`find_pair`] for two kinds of byte `d` apart.
+/// [`find_pair`] for two kinds of byte `d` apart. A first kind of one or two bytes is looked
+/// for with `memchr` first, which is faster while it is rare; after a few candidates whose
+/// second byte does not fit, the vector search takes over.
 fn find_apart(a: Kind, d: usize, b: Kind, hay: &[u8]) -> Option<usize> {
-    with_kind!(a, fa => with_kind!(b, fb => find_pair(hay, d, fa, fb)))
+    let mut from = 0usize;
+    if let Kind::Is(_) | Kind::Either(..) = a {
+        for _ in 0..8 {
+            let rest = hay.get(from..)?;
+            let p = match a {
+                Kind::Either(x, y) => memchr::memchr2(x, y, rest),
+                Kind::Is(x) => memchr::memchr(x, rest),
+                _ => None,
+            }?;
+            let at = from + p;
+            let second = hay.get(at + d).copied();
+            if second.is_some_and(|c| with_kind!(b, fb => fb(c))) {
+                return Some(at);
+            }
+            from = at + 1;
+        }
+    }
+    let rest = hay.get(from..)?;
+    with_kind!(a, fa => with_kind!(b, fb => find_pair(rest, d, fa, fb))).map(|p| from + p)
+}
+
+/// The first occurrence of `lit` in `hay`, found by its first byte.
+fn find_literal(lit: &[u8], hay: &[u8]) -> Option<usize> {
+    let (&first, rest) = lit.split_first()?;
+    let mut from = 0;
+    while let Some(p) = memchr::memchr(first, hay.get(from..)?) {
+        let at = from + p;
+        if hay.get(at + 1..at + lit.len()) == Some(rest) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 /// The first ASCII digit in `hay`, looked for 32 bytes at a time.
@@ -471,6 +498,13 @@ mod tests {
             find_apart(Kind::Range(b'5', b'7'), 1, Kind::Either(b'.', b'!'), &hay),
             Some(98)
         );
+    }
+
+    #[test]
+    fn literals_are_found_by_their_first_byte() {
+        assert_eq!(find_literal(b"://", b"a: b:/ c://d"), Some(8));
+        assert_eq!(find_literal(b"://", b"a: b:/"), None);
+        assert_eq!(find_literal(b"0x", b"0"), None);
     }
 
     #[test]
