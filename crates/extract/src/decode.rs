@@ -445,13 +445,22 @@ impl Extractor {
                         (out, res)
                     };
                     let (mut out, mut res) = inflate(tail);
-                    // A stream that runs past this buffer is read again, in full, from the source.
-                    if let Err(Stop::Input(e)) = &res
-                        && e.kind() == std::io::ErrorKind::UnexpectedEof
-                        && let Some(more) = fetch(pos, MAX_EMBEDDED_INPUT)
-                    {
+                    // A stream that runs past this buffer is read again, in full, from the source:
+                    // first a few times what the buffer held of it, then as much as is allowed.
+                    let cut = |res: &Result<(), Stop>| matches!(res, Err(Stop::Input(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof);
+                    for want in [(4 * tail.len()).max(1 << 20), MAX_EMBEDDED_INPUT] {
+                        let want = want.min(MAX_EMBEDDED_INPUT);
+                        if !cut(&res) {
+                            break;
+                        }
+                        let Some(more) = fetch(pos, want) else {
+                            break;
+                        };
                         limits.refund(out.len() as u64);
                         (out, res) = inflate(&more);
+                        if more.len() < want {
+                            break; // the whole rest of the region was read
+                        }
                     }
                     if let Err(Stop::Limit(m)) = res {
                         problem(pos, &[Layer::Gzip], m);
