@@ -8,7 +8,6 @@ use std::io::{Cursor, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use base64::Engine;
-use regex::bytes::Regex;
 
 use crate::{Extractor, Feature};
 
@@ -236,23 +235,29 @@ impl Extractor {
 
     /// Base64 blocks of at least [`MIN_BASE64`] characters (MIME line breaks allowed).
     fn base64_blocks<'a>(&self, data: &'a [u8]) -> Vec<(u64, &'a [u8])> {
-        self.base64
-            .find_iter(data)
-            .filter(|m| {
-                m.as_bytes()
-                    .iter()
-                    .filter(|c| !c.is_ascii_whitespace())
-                    .count()
-                    >= MIN_BASE64
-            })
-            .map(|m| (m.start() as u64, m.as_bytes()))
-            .collect()
+        let mut blocks = Vec::new();
+        self.base64.for_each(data, &mut |s, e| {
+            let m = data.get(s..e).unwrap_or_default();
+            if m.iter().filter(|c| !c.is_ascii_whitespace()).count() >= MIN_BASE64 {
+                blocks.push((s as u64, m));
+            }
+            true
+        });
+        blocks
     }
 }
 
 /// The pattern of a base64 block: groups of four, optional line breaks, padded end.
-pub(crate) fn base64_regex() -> Result<Regex, regex::Error> {
-    Regex::new(r"(?-u)(?:[A-Za-z0-9+/]{4}(?:\r?\n)?){16,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
+pub(crate) const BASE64_PATTERN: &str =
+    r"(?-u)(?:[A-Za-z0-9+/]{4}(?:\r?\n)?){16,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?";
+
+/// The base64 block search. The pattern has no anchor byte, but its runs are at least 64 bytes
+/// long, rare in text.
+pub(crate) fn base64_searcher() -> Result<crate::anchor::Searcher, regex::Error> {
+    crate::anchor::Searcher::new(
+        BASE64_PATTERN,
+        crate::anchor::Anchor::new(crate::anchor::Find::Any),
+    )
 }
 
 #[cfg(test)]
@@ -375,6 +380,21 @@ mod tests {
 /// Compressed bytes read from the source for one stream found in a raw region, at most.
 const MAX_EMBEDDED_INPUT: usize = 64 << 20;
 
+/// The first position in `hay` where a gzip magic or the first three bytes of a zip
+/// local-file header start.
+fn next_magic(hay: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(p) = memchr::memchr2(0x1f, b'P', hay.get(from..)?) {
+        let at = from + p;
+        let w = hay.get(at..at + 3)?;
+        if w == GZIP_MAGIC || w == b"PK\x03" {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
 /// Streams found at a position of a raw region rather than at the start of an object.
 impl Extractor {
     /// Looks for gzip streams and zip local-file entries starting in `[from, to)` (absolute
@@ -402,11 +422,11 @@ impl Extractor {
         let starts = hi.saturating_sub(lo);
         let mut i = 0usize;
         while i < starts && i + 4 <= window.len() {
-            let rest = window.get(i..).unwrap_or_default();
-            let Some(p) = rest
-                .windows(3)
-                .position(|w| w == GZIP_MAGIC || w == b"PK\x03")
-            else {
+            // Only starts before `starts` count; their three magic bytes may run past it.
+            let rest = window
+                .get(i..(starts + 2).min(window.len()))
+                .unwrap_or_default();
+            let Some(p) = next_magic(rest) else {
                 break;
             };
             if i + p >= starts {
@@ -425,13 +445,22 @@ impl Extractor {
                         (out, res)
                     };
                     let (mut out, mut res) = inflate(tail);
-                    // A stream that runs past this buffer is read again, in full, from the source.
-                    if let Err(Stop::Input(e)) = &res
-                        && e.kind() == std::io::ErrorKind::UnexpectedEof
-                        && let Some(more) = fetch(pos, MAX_EMBEDDED_INPUT)
-                    {
+                    // A stream that runs past this buffer is read again, in full, from the source:
+                    // first a few times what the buffer held of it, then as much as is allowed.
+                    let cut = |res: &Result<(), Stop>| matches!(res, Err(Stop::Input(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof);
+                    for want in [(4 * tail.len()).max(1 << 20), MAX_EMBEDDED_INPUT] {
+                        let want = want.min(MAX_EMBEDDED_INPUT);
+                        if !cut(&res) {
+                            break;
+                        }
+                        let Some(more) = fetch(pos, want) else {
+                            break;
+                        };
                         limits.refund(out.len() as u64);
                         (out, res) = inflate(&more);
+                        if more.len() < want {
+                            break; // the whole rest of the region was read
+                        }
                     }
                     if let Err(Stop::Limit(m)) = res {
                         problem(pos, &[Layer::Gzip], m);

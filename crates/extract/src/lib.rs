@@ -14,6 +14,7 @@
 //! assert_eq!(found[0].encoding, Encoding::Ascii);
 //! ```
 
+pub mod anchor;
 pub mod decode;
 pub mod exec;
 pub mod exif;
@@ -90,11 +91,15 @@ fn context_of(raw: &[u8], base: u64, start: u64, end: u64) -> String {
 /// The compiled scanners, ready to run on many threads.
 pub struct Extractor {
     compiled: Compiled,
-    base64: regex::bytes::Regex,
+    base64: anchor::Searcher,
     /// Region for phone numbers written in national form (`07700 900123` with `GB`).
     region: Option<phonenumber::country::Id>,
-    national: regex::bytes::Regex,
+    national: anchor::Searcher,
 }
+
+/// Phone numbers in national form (`07700 900123`, `(0161) 496 0000`).
+pub(crate) const NATIONAL_PATTERN: &str =
+    r"(?-u)(?:\(0[1-9][0-9]{1,4}\)|\b0[1-9][0-9]{1,4})[ .-]?[0-9]{3,4}[ .-]?[0-9]{3,4}\b";
 
 fn host_of(url: &str) -> Option<&str> {
     let rest = url.split_once("://")?.1;
@@ -103,15 +108,55 @@ fn host_of(url: &str) -> Option<&str> {
         .filter(|h| h.contains('.') && !h.bytes().all(|c| c.is_ascii_digit() || c == b'.'))
 }
 
+/// Whether a UTF-16LE printable ASCII character starts at `j`.
+fn utf16_char_at(buf: &[u8], j: usize) -> bool {
+    matches!(buf.get(j), Some(c) if (0x20..0x7f).contains(c)) && buf.get(j + 1) == Some(&0)
+}
+
+/// The next run of UTF-16LE printable ASCII characters (at least six) that holds a character
+/// at or after `pos`, as `[start, end)` byte positions: a maximal chain of characters two bytes
+/// apart. Runs end where the next character is not printable, so each run is returned once
+/// when `pos` is moved to the end of the previous one.
+fn next_utf16_run(buf: &[u8], mut pos: usize) -> Option<(usize, usize)> {
+    loop {
+        // Every character's second byte is a NUL: look for those.
+        let z = pos + memchr::memchr(0, buf.get(pos..)?)?;
+        if z == 0 || !utf16_char_at(buf, z - 1) {
+            // Step over a run of NULs (zeroed space) in one go.
+            let zeros = buf
+                .get(z..)
+                .unwrap_or_default()
+                .chunks(8)
+                .take_while(|c| c.iter().all(|&b| b == 0))
+                .count();
+            pos = z + (zeros * 8).max(1);
+            continue;
+        }
+        let mut start = z - 1;
+        while start >= 2 && utf16_char_at(buf, start - 2) {
+            start -= 2;
+        }
+        let mut end = z + 1;
+        while utf16_char_at(buf, end) {
+            end += 2;
+        }
+        if (end - start) / 2 >= 6 {
+            return Some((start, end));
+        }
+        pos = end;
+    }
+}
+
 impl Extractor {
     /// Compiles the scanner table.
     pub fn new() -> Result<Self, regex::Error> {
         Ok(Extractor {
             compiled: Compiled::new()?,
-            base64: decode::base64_regex()?,
+            base64: decode::base64_searcher()?,
             region: None,
-            national: regex::bytes::Regex::new(
-                r"(?-u)(?:\(0[1-9][0-9]{1,4}\)|\b0[1-9][0-9]{1,4})[ .-]?[0-9]{3,4}[ .-]?[0-9]{3,4}\b",
+            national: anchor::Searcher::new(
+                NATIONAL_PATTERN,
+                anchor::Anchor::new(anchor::Find::Byte(b"0")),
             )?,
         })
     }
@@ -161,33 +206,34 @@ impl Extractor {
         to: u64,
         out: &mut Vec<Feature>,
     ) {
-        for (sc, re) in &self.compiled.list {
-            for m in re.find_iter(text) {
-                let abs = map(m.start());
+        for p in &self.compiled.list {
+            let sc = p.scanner;
+            p.for_each(text, &mut |ms, me| {
+                let abs = map(ms);
                 if abs < from {
-                    continue;
+                    return true;
                 }
                 if abs >= to {
-                    break;
+                    return false;
                 }
-                let mut mbytes = m.as_bytes();
+                let Some(mut mbytes) = text.get(ms..me) else {
+                    return true;
+                };
                 if let Some(trim) = sc.trim {
                     match trim(mbytes) {
                         Some(n) => mbytes = mbytes.get(..n).unwrap_or(mbytes),
-                        None => continue,
+                        None => return true,
                     }
                 }
-                let m_end = m.start() + mbytes.len();
-                let mut before = text
-                    .get(m.start().saturating_sub(32)..m.start())
-                    .unwrap_or_default();
+                let m_end = ms + mbytes.len();
+                let mut before = text.get(ms.saturating_sub(32)..ms).unwrap_or_default();
                 let after = text
                     .get(m_end..(m_end + 32).min(text.len()))
                     .unwrap_or_default();
                 // UTF-16 strings are often split by NUL padding from their labels (a version
                 // resource's "FileVersion" … "1.1.0.14"): look back across it.
                 let projected: Vec<u8>;
-                if enc == Encoding::Utf16le && m.start() < 32 {
+                if enc == Encoding::Utf16le && ms < 32 {
                     let rs = (abs - base) as usize;
                     projected = raw
                         .get(rs.saturating_sub(96)..rs)
@@ -200,7 +246,7 @@ impl Extractor {
                 }
                 let verdict = (sc.validate)(mbytes, before, after);
                 if verdict == Verdict::Reject {
-                    continue;
+                    return true;
                 }
                 let value = String::from_utf8_lossy(mbytes).into_owned();
                 let end_abs =
@@ -243,7 +289,8 @@ impl Extractor {
                     encoding: enc,
                     context,
                 });
-            }
+                true
+            });
         }
     }
 
@@ -261,32 +308,33 @@ impl Extractor {
         out: &mut Vec<Feature>,
     ) {
         let Some(region) = self.region else { return };
-        for m in self.national.find_iter(text) {
-            let abs = map(m.start());
+        self.national.for_each(text, &mut |ms, me| {
+            let abs = map(ms);
             if abs < from {
-                continue;
+                return true;
             }
             if abs >= to {
-                break;
+                return false;
             }
-            let before = text.get(..m.start()).and_then(|b| b.last());
-            let after = text.get(m.end()).copied();
+            let mbytes = text.get(ms..me).unwrap_or_default();
+            let before = text.get(..ms).and_then(|b| b.last());
+            let after = text.get(me).copied();
             if before.is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'+')
                 || after.is_some_and(|c| c.is_ascii_digit())
             {
-                continue;
+                return true;
             }
-            let value = String::from_utf8_lossy(m.as_bytes()).into_owned();
+            let value = String::from_utf8_lossy(mbytes).into_owned();
             let Ok(n) = phonenumber::parse(Some(region), &value) else {
-                continue;
+                return true;
             };
             let digits = n.national().value().to_string().len();
             if !(7..=12).contains(&digits) {
-                continue;
+                return true;
             }
             let normalized = n.format().mode(phonenumber::Mode::E164).to_string();
             let step = if enc == Encoding::Utf16le { 2 } else { 1 };
-            let len = m.as_bytes().len() as u64 * step;
+            let len = mbytes.len() as u64 * step;
             let context = context_of(raw, base, abs, abs + len);
             out.push(Feature {
                 kind: "phone",
@@ -298,7 +346,8 @@ impl Extractor {
                 encoding: enc,
                 context,
             });
-        }
+            true
+        });
     }
 
     fn scan_ascii(&self, buf: &[u8], base: u64, from: u64, to: u64, out: &mut Vec<Feature>) {
@@ -327,29 +376,23 @@ impl Extractor {
     /// Finds runs of UTF-16LE printable ASCII (at least 6 characters), transcodes them and
     /// scans the text, mapping offsets back to the stream.
     fn scan_utf16(&self, buf: &[u8], base: u64, from: u64, to: u64, out: &mut Vec<Feature>) {
-        let mut i = 0usize;
         let mut text = Vec::new();
-        while i + 1 < buf.len() {
-            let printable = |j: usize| {
-                matches!(buf.get(j), Some(c) if (0x20..0x7f).contains(c))
-                    && buf.get(j + 1) == Some(&0)
-            };
-            if !printable(i) {
-                i += 1;
-                continue;
-            }
-            let run_start = i;
+        let mut pos = 0usize;
+        while let Some((run_start, run_end)) = next_utf16_run(buf, pos) {
             text.clear();
-            while printable(i) {
-                text.push(buf.get(i).copied().unwrap_or(0));
-                i += 2;
-            }
+            text.extend(
+                buf.get(run_start..run_end)
+                    .unwrap_or_default()
+                    .iter()
+                    .step_by(2),
+            );
             if text.len() >= 6 {
                 let rb = base + run_start as u64;
                 let map = |k: usize| rb + 2 * k as u64;
                 self.run(&text, &map, buf, base, Encoding::Utf16le, from, to, out);
                 self.run_national(&text, &map, buf, base, Encoding::Utf16le, from, to, out);
             }
+            pos = run_end;
         }
     }
 
@@ -473,6 +516,53 @@ mod tests {
             ]
         );
         assert!(Extractor::new().unwrap().with_region("XX").is_err());
+    }
+
+    #[test]
+    fn utf16le_runs_are_those_of_a_byte_by_byte_walk() {
+        // The walk that `next_utf16_run` replaces: every position in turn, a run taken whole.
+        fn walk(buf: &[u8]) -> Vec<(usize, usize)> {
+            let (mut i, mut runs) = (0usize, Vec::new());
+            while i + 1 < buf.len() {
+                if !utf16_char_at(buf, i) {
+                    i += 1;
+                    continue;
+                }
+                let s = i;
+                while utf16_char_at(buf, i) {
+                    i += 2;
+                }
+                if (i - s) / 2 >= 6 {
+                    runs.push((s, i));
+                }
+            }
+            runs
+        }
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for round in 0..200 {
+            let mut buf = Vec::new();
+            while buf.len() < 3000 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                match x % 5 {
+                    0 => buf.extend(std::iter::repeat_n(0, (x >> 8) as usize % 40)),
+                    1 => buf.push((x >> 8) as u8),
+                    _ => {
+                        for _ in 0..(x >> 8) % 12 {
+                            buf.extend([b'a' + (buf.len() % 26) as u8, 0]);
+                        }
+                    }
+                }
+            }
+            let mut got = Vec::new();
+            let mut pos = 0;
+            while let Some((s, e)) = next_utf16_run(&buf, pos) {
+                got.push((s, e));
+                pos = e;
+            }
+            assert_eq!(got, walk(&buf), "round {round}");
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use regex::bytes::Regex;
 
+use crate::anchor::{Anchor, Find, Kind, Segments};
 use crate::validate;
 
 /// What a validator concluded about a candidate.
@@ -29,6 +30,9 @@ pub struct Scanner {
     pub kind: &'static str,
     /// Byte regex (compiled once).
     pub pattern: &'static str,
+    /// What every match contains, found fast; the regex runs only on the runs of bytes the
+    /// pattern can match that hold one (see [`crate::anchor`]).
+    pub anchor: Anchor,
     /// Shortens a match to the part that belongs to the feature (an IBAN ends after the
     /// length its country fixes), or `None` to keep it whole.
     pub trim: Option<TrimFn>,
@@ -393,12 +397,48 @@ fn phone_norm(s: &str) -> String {
     )
 }
 
+fn byte_at(hay: &[u8], i: usize) -> u8 {
+    hay.get(i).copied().unwrap_or(0)
+}
+
+/// A dot with a letter after it and a letter or digit before it: every host name ends in one.
+fn dot_in_host(hay: &[u8], at: usize) -> bool {
+    at > 0
+        && byte_at(hay, at + 1).is_ascii_alphabetic()
+        && byte_at(hay, at - 1).is_ascii_alphanumeric()
+}
+
+/// A dot between two digits: every dotted quad has three.
+fn dot_in_number(hay: &[u8], at: usize) -> bool {
+    at > 0 && byte_at(hay, at + 1).is_ascii_digit() && byte_at(hay, at - 1).is_ascii_digit()
+}
+
+/// A colon followed by another within five bytes: IPv6 groups hold at most four digits.
+fn colon_pair(hay: &[u8], at: usize) -> bool {
+    hay.get(at + 1..(at + 6).min(hay.len()))
+        .is_some_and(|w| w.contains(&b':'))
+}
+
+/// A MAC separator between hex digits.
+fn hex_either_side(hay: &[u8], at: usize) -> bool {
+    at > 0 && byte_at(hay, at + 1).is_ascii_hexdigit() && byte_at(hay, at - 1).is_ascii_hexdigit()
+}
+
+/// The first check digit of an IBAN: two letters before it, a digit after it.
+fn iban_check_digits(hay: &[u8], at: usize) -> bool {
+    at > 1
+        && byte_at(hay, at - 1).is_ascii_alphabetic()
+        && byte_at(hay, at - 2).is_ascii_alphabetic()
+        && byte_at(hay, at + 1).is_ascii_digit()
+}
+
 /// Every scanner peel runs. Patterns are byte regexes (`(?-u)`): they run on raw evidence and on
 /// UTF-16LE text transcoded to bytes.
 pub const SCANNERS: &[Scanner] = &[
     Scanner {
         kind: "email",
         pattern: r"(?i-u)[a-z0-9._%+-]{1,64}@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,8}[a-z]{2,24}",
+        anchor: Anchor::new(Find::Byte(b"@")),
         trim: None,
         validate: email_ok,
         normalize: lower,
@@ -406,6 +446,7 @@ pub const SCANNERS: &[Scanner] = &[
     Scanner {
         kind: "url",
         pattern: r#"(?i-u)\b(?:https?|ftp)://[a-z0-9.-]{1,253}(?::[0-9]{1,5})?(?:/[^\s"'<>()\[\]{}\x00-\x1f\x7f-\xff]{0,2000})?"#,
+        anchor: Anchor::new(Find::Literal(b"://")),
         trim: None,
         validate: keep,
         normalize: url_norm,
@@ -413,6 +454,7 @@ pub const SCANNERS: &[Scanner] = &[
     Scanner {
         kind: "domain",
         pattern: r"(?i-u)\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,10}[a-z]{2,24}\b",
+        anchor: Anchor::near(Find::Apart(Kind::Is(b'.'), 1, Kind::Letter), dot_in_host),
         trim: None,
         validate: domain_ok,
         normalize: lower,
@@ -420,6 +462,7 @@ pub const SCANNERS: &[Scanner] = &[
     Scanner {
         kind: "ipv4",
         pattern: r"(?-u)\b(?:[0-9]{1,3}\.){3}[0-9]{1,3}\b",
+        anchor: Anchor::near(Find::Apart(Kind::Is(b'.'), 1, Kind::Digit), dot_in_number),
         trim: None,
         validate: ipv4_ok,
         normalize: ident,
@@ -427,6 +470,7 @@ pub const SCANNERS: &[Scanner] = &[
     Scanner {
         kind: "ipv6",
         pattern: r"(?i-u)(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}",
+        anchor: Anchor::near(Find::Byte(b":"), colon_pair),
         trim: None,
         validate: ipv6_ok,
         normalize: ipv6_norm,
@@ -434,6 +478,11 @@ pub const SCANNERS: &[Scanner] = &[
     Scanner {
         kind: "mac",
         pattern: r"(?i-u)\b[0-9a-f]{2}(?:[:-][0-9a-f]{2}){5}\b",
+        // Two separators three bytes apart.
+        anchor: Anchor::near(
+            Find::Apart(Kind::Either(b':', b'-'), 3, Kind::Either(b':', b'-')),
+            hex_either_side,
+        ),
         trim: None,
         validate: mac_ok,
         normalize: mac_norm,
@@ -441,6 +490,8 @@ pub const SCANNERS: &[Scanner] = &[
     Scanner {
         kind: "card",
         pattern: r"(?-u)\b[0-9](?:[ -]?[0-9]){11,18}\b",
+        // The first digit, and the twelfth byte of the match 11 bytes on.
+        anchor: Anchor::new(Find::Apart(Kind::Digit, 11, Kind::Range(b' ', b'9'))),
         trim: None,
         validate: card_ok,
         normalize: card_norm,
@@ -448,6 +499,7 @@ pub const SCANNERS: &[Scanner] = &[
     Scanner {
         kind: "iban",
         pattern: r"(?i-u)\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}\b",
+        anchor: Anchor::near(Find::Apart(Kind::Digit, 1, Kind::Digit), iban_check_digits),
         trim: Some(iban_trim),
         validate: iban_ok,
         normalize: iban_norm,
@@ -455,6 +507,8 @@ pub const SCANNERS: &[Scanner] = &[
     Scanner {
         kind: "btc",
         pattern: r"(?-u)\b(?:[13][1-9A-HJ-NP-Za-km-z]{25,34}|(?:bc1|tb1)[02-9ac-hj-np-z]{11,71}|(?:BC1|TB1)[02-9AC-HJ-NP-Z]{11,71})\b",
+        // The leading 1 or 3, or the 1 of bc1/tb1: at least 11 more characters follow.
+        anchor: Anchor::new(Find::Apart(Kind::Either(b'1', b'3'), 11, Kind::Alnum)),
         trim: None,
         validate: btc_ok,
         normalize: btc_norm,
@@ -462,6 +516,7 @@ pub const SCANNERS: &[Scanner] = &[
     Scanner {
         kind: "eth",
         pattern: r"(?-u)\b0x[0-9a-fA-F]{40}\b",
+        anchor: Anchor::new(Find::Literal(b"0x")),
         trim: None,
         validate: eth_ok,
         normalize: lower,
@@ -469,6 +524,7 @@ pub const SCANNERS: &[Scanner] = &[
     Scanner {
         kind: "xmr",
         pattern: r"(?-u)\b[48][1-9A-HJ-NP-Za-km-z]{94}\b",
+        anchor: Anchor::new(Find::Apart(Kind::Either(b'4', b'8'), 94, Kind::Alnum)),
         trim: None,
         validate: xmr_ok,
         normalize: ident,
@@ -476,25 +532,232 @@ pub const SCANNERS: &[Scanner] = &[
     Scanner {
         kind: "phone",
         pattern: r"(?-u)\+[1-9][0-9]{0,2}(?:[ .-]?\(?[0-9]{1,4}\)?){2,5}",
+        anchor: Anchor::new(Find::Apart(Kind::Is(b'+'), 1, Kind::Range(b'1', b'9'))),
         trim: None,
         validate: phone_ok,
         normalize: phone_norm,
     },
 ];
 
+/// A compiled scanner: its regex and where it needs to run.
+pub struct Prepared {
+    /// The scanner.
+    pub scanner: &'static Scanner,
+    /// Its compiled pattern.
+    pub regex: Regex,
+    /// Its segment plan.
+    pub segments: Segments,
+}
+
+impl Prepared {
+    /// Compiles one pattern with its anchor.
+    pub fn new(scanner: &'static Scanner) -> Result<Self, regex::Error> {
+        Ok(Prepared {
+            scanner,
+            regex: Regex::new(scanner.pattern)?,
+            segments: Segments::new(scanner.pattern, scanner.anchor),
+        })
+    }
+
+    /// Calls `visit(start, end)` for every match in `hay`, as `regex.find_iter(hay)` would
+    /// yield them, until it returns false.
+    pub fn for_each(&self, hay: &[u8], visit: &mut dyn FnMut(usize, usize) -> bool) {
+        self.segments.for_each(&self.regex, hay, visit);
+    }
+}
+
 /// The compiled scanners.
 pub struct Compiled {
-    /// (scanner, its regex), in [`SCANNERS`] order.
-    pub list: Vec<(&'static Scanner, Regex)>,
+    /// Every scanner, in [`SCANNERS`] order.
+    pub list: Vec<Prepared>,
 }
 
 impl Compiled {
     /// Compiles every scanner (the patterns are constants: a failure is a bug, reported).
     pub fn new() -> Result<Self, regex::Error> {
-        let mut list = Vec::new();
-        for s in SCANNERS {
-            list.push((s, Regex::new(s.pattern)?));
-        }
+        let list = SCANNERS
+            .iter()
+            .map(Prepared::new)
+            .collect::<Result<_, _>>()?;
         Ok(Compiled { list })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+mod tests {
+    use super::*;
+
+    /// Haystacks dense in what the patterns look for: pieces of features, their separators and
+    /// bytes outside every class, glued at random (fixed seed).
+    fn noisy(seed: u64, len: usize) -> Vec<u8> {
+        const PIECES: &[&[u8]] = &[
+            b"a",
+            b"Z",
+            b"x",
+            b"f",
+            b"0",
+            b"1",
+            b"3",
+            b"4",
+            b"8",
+            b"9",
+            b"42",
+            b"255.",
+            b".",
+            b"..",
+            b":",
+            b"::",
+            b"-",
+            b"@",
+            b"+",
+            b"+44 ",
+            b"_",
+            b" ",
+            b"  ",
+            b"/",
+            b"%",
+            b"(",
+            b")",
+            b"\x00",
+            b"\n",
+            b"\xff",
+            b"\x7f",
+            b"\t",
+            b"://",
+            b"http://",
+            b"0x",
+            b"bc1q",
+            b"GB82",
+            b"WEST",
+            b" 1234",
+            b"4111",
+            b"-1111",
+            b"ex.com",
+            b".co.uk",
+            b"bob@",
+            b"fe80::",
+            b"1ff:",
+            b"00:1A:",
+            b"192.168.",
+            b"10.0.0.1",
+            b"1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa",
+            b"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+            b"00:1a:2b:3c:4d:5e",
+            b"aa-bb-cc-dd-ee-f",
+            b"4111 1111 1111 111",
+            b"+1 415 555 2671",
+            b"4A1b2C3d4E5f6G7h8J9kA1b2C3d4E5f6G7h8J9kA1b2C3d4E5f6G7h8J9kA1b2C3d4E5f6G7h8J9kA1b2C3d4E5f6G7h8J9",
+            b"www.",
+            b"q=",
+            b"&",
+            b"\"",
+            b"=",
+        ];
+        let mut x = seed | 1;
+        let mut out = Vec::with_capacity(len + 64);
+        while out.len() < len {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            out.extend_from_slice(PIECES[(x % PIECES.len() as u64) as usize]);
+        }
+        out
+    }
+
+    #[test]
+    fn segment_search_finds_what_the_regex_finds() {
+        let compiled = Compiled::new().unwrap();
+        let mut found = vec![0usize; compiled.list.len()];
+        for seed in 1..=40u64 {
+            let hay = noisy(seed, 20_000);
+            for (k, p) in compiled.list.iter().enumerate() {
+                let whole: Vec<(usize, usize)> = p
+                    .regex
+                    .find_iter(&hay)
+                    .map(|m| (m.start(), m.end()))
+                    .collect();
+                let mut got = Vec::new();
+                p.for_each(&hay, &mut |s, e| {
+                    got.push((s, e));
+                    true
+                });
+                assert_eq!(got, whole, "{} (seed {seed})", p.scanner.kind);
+                found[k] += whole.len();
+            }
+        }
+        for (p, n) in compiled.list.iter().zip(found) {
+            assert!(n > 20, "{}: only {n} matches to compare", p.scanner.kind);
+        }
+    }
+
+    #[test]
+    fn base64_and_national_searches_find_what_their_regexes_find() {
+        let cases = [
+            (
+                crate::decode::BASE64_PATTERN,
+                crate::decode::base64_searcher(),
+            ),
+            (
+                crate::NATIONAL_PATTERN,
+                crate::anchor::Searcher::new(
+                    crate::NATIONAL_PATTERN,
+                    Anchor::new(Find::Byte(b"0")),
+                ),
+            ),
+        ];
+        for (pattern, searcher) in cases {
+            let (re, searcher) = (Regex::new(pattern).unwrap(), searcher.unwrap());
+            let mut found = 0;
+            for seed in 1..=40u64 {
+                let mut hay = noisy(seed, 20_000);
+                // Long base64-like stretches: groups of four with line breaks, padding and
+                // the odd space.
+                for (i, c) in hay.clone().chunks(300).enumerate() {
+                    if i % 3 == 1 {
+                        // National phone numbers, whole and broken.
+                        const PARTS: &[&[u8]] = &[
+                            b"07700", b" ", b"900123", b"(0161)", b"496", b"-", b".", b"0", b"12",
+                        ];
+                        for (j, b) in c.iter().enumerate().take(40) {
+                            hay.extend_from_slice(PARTS[(usize::from(*b) + j) % PARTS.len()]);
+                        }
+                    }
+                    if i % 3 == 0 {
+                        const ALPHABET: &[u8] = b"ABCxyz09+/Qq0";
+                        for (j, b) in c.iter().enumerate() {
+                            let k = usize::from(*b) + j;
+                            for n in 0..4 {
+                                hay.push(ALPHABET[(k + n) % ALPHABET.len()]);
+                            }
+                            for (m, piece) in
+                                [(7, &b"\r\n"[..]), (11, b"\n"), (29, b" "), (31, b"=")]
+                            {
+                                if k % m == 0 {
+                                    hay.extend_from_slice(piece);
+                                }
+                            }
+                        }
+                    }
+                }
+                let whole: Vec<(usize, usize)> =
+                    re.find_iter(&hay).map(|m| (m.start(), m.end())).collect();
+                let mut got = Vec::new();
+                searcher.for_each(&hay, &mut |s, e| {
+                    got.push((s, e));
+                    true
+                });
+                assert_eq!(got, whole, "{pattern} (seed {seed})");
+                found += whole.len();
+            }
+            assert!(found > 100, "{pattern}: {found}");
+        }
+    }
+
+    #[test]
+    fn every_scanner_has_a_segment_plan() {
+        for p in &Compiled::new().unwrap().list {
+            assert!(p.segments.is_exact(), "{}", p.scanner.kind);
+        }
     }
 }

@@ -80,6 +80,11 @@ fn matches(list: &[StopEntry], f: &FeatureRecord) -> Option<String> {
         .map(|e| e.line.clone())
 }
 
+thread_local! {
+    /// The buffer a worker thread reads raw pages into, kept between pages.
+    static PAGE_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// A run of bytes scanned as one stream.
 struct Region {
     /// Where on the source.
@@ -465,7 +470,11 @@ pub fn run(evidence: &Path, o: &FeatureOptions, g: Globals) -> anyhow::Result<Ou
                 };
                 let from = start.saturating_sub(MARGIN as u64);
                 let to = (start + PAGE as u64 + MARGIN as u64).min(r.len);
-                let mut buf = vec![0u8; (to - from) as usize];
+                // One page buffer per worker thread, reused: a fresh 16 MiB buffer for every
+                // page costs a page fault for every 4 KiB read into it.
+                // Its old bytes need no clearing: the read overwrites all of them.
+                let mut buf = PAGE_BUF.with_borrow_mut(std::mem::take);
+                buf.resize((to - from) as usize, 0);
                 if let Err(e) =
                     read_exact_at(s.as_ref(), &mut buf, r.evidence_offset + from, "region")
                 {
@@ -537,6 +546,7 @@ pub fn run(evidence: &Path, o: &FeatureOptions, g: Globals) -> anyhow::Result<Ou
                         });
                     },
                 );
+                PAGE_BUF.with_borrow_mut(|b| *b = buf);
                 Done {
                     features,
                     execs: Vec::new(),
@@ -609,118 +619,146 @@ pub fn run(evidence: &Path, o: &FeatureOptions, g: Globals) -> anyhow::Result<Ou
     let mut stopped = 0u64;
     // Histograms: (kind, normalized) -> (count, distinct sources).
     let mut hist: BTreeMap<(String, String), (u64, BTreeSet<String>)> = BTreeMap::new();
+    let run_job = &run_job;
     for batch in jobs.chunks(64) {
-        let done: Vec<Done> = batch.par_iter().map(run_job).collect();
-        for d in done {
-            pb.inc(d.bytes);
-            if let Some(e) = d.error {
-                outcome = Outcome::Findings;
-                if format == ListFormat::Jsonl {
-                    serde_json::to_writer(&mut w, &e)?;
-                    w.write_all(b"\n")?;
-                } else {
-                    stderr_lines.push(format!("peel: error: {}: {}", e.locator_text, e.message));
-                }
-            }
-            for e in &d.execs {
-                match format {
-                    ListFormat::Jsonl => {
-                        serde_json::to_writer(&mut w, e)?;
-                        w.write_all(b"\n")?;
-                    }
-                    ListFormat::Table => writeln!(
-                        w,
-                        "{:<7} {:<44} {:<5} {}",
-                        if e["record"] == "exif" {
-                            "exif"
+        // Workers take the batch's jobs in order and hand each result over when it is done, so
+        // results are written, in job order, while later jobs are still being scanned.
+        // Once the writer has stopped (a write failed), the remaining jobs are skipped.
+        let (tx, rx) = std::sync::mpsc::channel::<(usize, Done)>();
+        let gone = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|s| -> anyhow::Result<()> {
+            let gone = &gone;
+            s.spawn(move || {
+                batch
+                    .iter()
+                    .enumerate()
+                    .par_bridge()
+                    .for_each_with(tx, |tx, (i, job)| {
+                        use std::sync::atomic::Ordering::Relaxed;
+                        if !gone.load(Relaxed) && tx.send((i, run_job(job))).is_err() {
+                            gone.store(true, Relaxed);
+                        }
+                    });
+            });
+            let mut held = BTreeMap::new();
+            let mut next = 0usize;
+            for (i, d) in rx {
+                held.insert(i, d);
+                while let Some(d) = held.remove(&next) {
+                    next += 1;
+                    pb.inc(d.bytes);
+                    if let Some(e) = d.error {
+                        outcome = Outcome::Findings;
+                        if format == ListFormat::Jsonl {
+                            serde_json::to_writer(&mut w, &e)?;
+                            w.write_all(b"\n")?;
                         } else {
-                            "exec"
-                        },
-                        if e["record"] == "exif" {
-                            format!(
-                                "{} {} {}",
-                                e["model"].as_str().unwrap_or("?"),
-                                e["latitude"],
-                                e["longitude"]
-                            )
-                        } else {
-                            format!(
-                                "{} {}",
-                                e["format"].as_str().unwrap_or("?"),
-                                e["arch"].as_str().unwrap_or("")
-                            )
-                        },
-                        "-",
-                        peel_core::sink::escape_for_terminal(
-                            e["locator_text"].as_str().unwrap_or("")
-                        )
-                    )?,
-                    _ => {}
+                            stderr_lines
+                                .push(format!("peel: error: {}: {}", e.locator_text, e.message));
+                        }
+                    }
+                    for e in &d.execs {
+                        match format {
+                            ListFormat::Jsonl => {
+                                serde_json::to_writer(&mut w, e)?;
+                                w.write_all(b"\n")?;
+                            }
+                            ListFormat::Table => writeln!(
+                                w,
+                                "{:<7} {:<44} {:<5} {}",
+                                if e["record"] == "exif" {
+                                    "exif"
+                                } else {
+                                    "exec"
+                                },
+                                if e["record"] == "exif" {
+                                    format!(
+                                        "{} {} {}",
+                                        e["model"].as_str().unwrap_or("?"),
+                                        e["latitude"],
+                                        e["longitude"]
+                                    )
+                                } else {
+                                    format!(
+                                        "{} {}",
+                                        e["format"].as_str().unwrap_or("?"),
+                                        e["arch"].as_str().unwrap_or("")
+                                    )
+                                },
+                                "-",
+                                peel_core::sink::escape_for_terminal(
+                                    e["locator_text"].as_str().unwrap_or("")
+                                )
+                            )?,
+                            _ => {}
+                        }
+                    }
+                    for mut f in d.features {
+                        if let Some(by) = matches(&stop_list, &f) {
+                            f.stopped_by = Some(by);
+                            if let Some(sw) = stopped_w.as_mut() {
+                                serde_json::to_writer(&mut *sw, &f)?;
+                                sw.write_all(b"\n")?;
+                            }
+                            stopped += 1;
+                            continue;
+                        }
+                        f.alert = matches(&alert_list, &f).is_some();
+                        if o.histograms.is_some() {
+                            let source = f
+                                .path
+                                .clone()
+                                .unwrap_or_else(|| format!("{} {}", f.scope, f.evidence));
+                            let h = hist
+                                .entry((f.kind.clone(), f.normalized.clone()))
+                                .or_default();
+                            h.0 += 1;
+                            h.1.insert(source);
+                        }
+                        match format {
+                            ListFormat::Jsonl => {
+                                serde_json::to_writer(&mut w, &f)?;
+                                w.write_all(b"\n")?;
+                            }
+                            ListFormat::Csv => {
+                                let row = [
+                                    f.kind.clone(),
+                                    f.value.clone(),
+                                    f.normalized.clone(),
+                                    f.validated.map(|v| v.to_string()).unwrap_or_default(),
+                                    f.encoding.clone(),
+                                    f.locator_text.clone(),
+                                    f.offset.to_string(),
+                                    f.evidence_offset.map(|v| v.to_string()).unwrap_or_default(),
+                                    f.path.clone().unwrap_or_default(),
+                                    f.deleted.to_string(),
+                                    f.scope.to_string(),
+                                    f.context.clone(),
+                                ];
+                                w.write_all(&csv_row(&row)?)?;
+                            }
+                            _ => {
+                                let v = match f.validated {
+                                    Some(true) => "yes",
+                                    Some(false) => "no",
+                                    None => "-",
+                                };
+                                let n = peel_core::sink::escape_for_terminal(&f.normalized);
+                                writeln!(
+                                    w,
+                                    "{:<7} {:<44} {:<5} {}",
+                                    f.kind,
+                                    n,
+                                    v,
+                                    peel_core::sink::escape_for_terminal(&f.locator_text)
+                                )?;
+                            }
+                        }
+                    }
                 }
             }
-            for mut f in d.features {
-                if let Some(by) = matches(&stop_list, &f) {
-                    f.stopped_by = Some(by);
-                    if let Some(sw) = stopped_w.as_mut() {
-                        serde_json::to_writer(&mut *sw, &f)?;
-                        sw.write_all(b"\n")?;
-                    }
-                    stopped += 1;
-                    continue;
-                }
-                f.alert = matches(&alert_list, &f).is_some();
-                if o.histograms.is_some() {
-                    let source = f
-                        .path
-                        .clone()
-                        .unwrap_or_else(|| format!("{} {}", f.scope, f.evidence));
-                    let h = hist
-                        .entry((f.kind.clone(), f.normalized.clone()))
-                        .or_default();
-                    h.0 += 1;
-                    h.1.insert(source);
-                }
-                match format {
-                    ListFormat::Jsonl => {
-                        serde_json::to_writer(&mut w, &f)?;
-                        w.write_all(b"\n")?;
-                    }
-                    ListFormat::Csv => {
-                        let row = [
-                            f.kind.clone(),
-                            f.value.clone(),
-                            f.normalized.clone(),
-                            f.validated.map(|v| v.to_string()).unwrap_or_default(),
-                            f.encoding.clone(),
-                            f.locator_text.clone(),
-                            f.offset.to_string(),
-                            f.evidence_offset.map(|v| v.to_string()).unwrap_or_default(),
-                            f.path.clone().unwrap_or_default(),
-                            f.deleted.to_string(),
-                            f.scope.to_string(),
-                            f.context.clone(),
-                        ];
-                        w.write_all(&csv_row(&row)?)?;
-                    }
-                    _ => {
-                        let v = match f.validated {
-                            Some(true) => "yes",
-                            Some(false) => "no",
-                            None => "-",
-                        };
-                        let n = peel_core::sink::escape_for_terminal(&f.normalized);
-                        writeln!(
-                            w,
-                            "{:<7} {:<44} {:<5} {}",
-                            f.kind,
-                            n,
-                            v,
-                            peel_core::sink::escape_for_terminal(&f.locator_text)
-                        )?;
-                    }
-                }
-            }
-        }
+            Ok(())
+        })?;
     }
     w.flush()?;
     pb.finish_and_clear();
