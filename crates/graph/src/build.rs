@@ -1,0 +1,989 @@
+//! Building a graph from `peel` records (features, messages, EXIF, files), from tabular
+//! records ([`crate::tabular`]) and from stored graphs, merged into one.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::BufRead;
+
+use serde::Deserialize;
+
+use crate::GraphError;
+use crate::model::{Edge, Evidence, Graph, MAX_VARIANTS, Mention, Node, Removed};
+use crate::resolve::{self, Resolved};
+
+/// How records become edges.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// Features in free space or raw regions (no file around them) co-occur when at most this
+    /// many bytes apart.
+    pub window: u64,
+    /// When set, features inside files co-occur only within this many bytes too (instead of
+    /// anywhere in the same file or message).
+    pub file_window: Option<u64>,
+    /// Objects naming more distinct entities than this are not paired (a mailing-list dump
+    /// would link everyone); each is listed in the graph's notes.
+    pub max_group: usize,
+    /// Most evidence entries kept per edge (the count stays exact).
+    pub max_evidence: usize,
+    /// Region for national phone numbers (ISO 3166, e.g. `GB`).
+    pub region: Option<String>,
+    /// Link every entity to the evidence items it was found in (`seen-on`).
+    pub seen_on: bool,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        BuildOptions {
+            window: 256,
+            file_window: None,
+            max_group: 50,
+            max_evidence: 1000,
+            region: None,
+            seen_on: true,
+        }
+    }
+}
+
+/// One stop-list line.
+#[derive(Debug, Clone)]
+pub struct StopRule {
+    line: String,
+    matcher: StopMatch,
+}
+
+#[derive(Debug, Clone)]
+enum StopMatch {
+    Key(String),
+    Label(String),
+    Regex(regex::Regex),
+}
+
+impl StopRule {
+    /// Parses a stop list: one entry a line — a key (`email:root@localhost`), a value
+    /// (matched against every kind's label, case-insensitively) or `re:REGEX` (matched against
+    /// the key); `#` starts a comment line.
+    pub fn parse_list(text: &str, name: &str) -> Result<Vec<StopRule>, GraphError> {
+        let mut out = Vec::new();
+        for (n, l) in text.lines().enumerate() {
+            let l = l.trim();
+            if l.is_empty() || l.starts_with('#') {
+                continue;
+            }
+            let matcher = if let Some(re) = l.strip_prefix("re:") {
+                StopMatch::Regex(regex::Regex::new(re).map_err(|e| GraphError::Parse {
+                    what: name.to_string(),
+                    line: n as u64 + 1,
+                    message: e.to_string(),
+                })?)
+            } else if let Some((k, v)) = l.split_once(':')
+                && resolve::entity_kind(k).is_some()
+                && !v.starts_with("//")
+            {
+                match resolve::resolve(k, v, None) {
+                    Some(r) => StopMatch::Key(r.key),
+                    None => StopMatch::Key(l.to_string()),
+                }
+            } else {
+                StopMatch::Label(l.to_lowercase())
+            };
+            out.push(StopRule {
+                line: l.to_string(),
+                matcher,
+            });
+        }
+        Ok(out)
+    }
+
+    fn matches(&self, key: &str, label: &str) -> bool {
+        match &self.matcher {
+            StopMatch::Key(k) => k == key,
+            StopMatch::Label(l) => label.to_lowercase() == *l,
+            StopMatch::Regex(r) => r.is_match(key),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct NodeAcc {
+    kind: String,
+    label: String,
+    variants: BTreeSet<String>,
+    steps: BTreeSet<String>,
+    mentions: u64,
+    sources: BTreeSet<String>,
+    first: Option<String>,
+    last: Option<String>,
+    attrs: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Default)]
+struct EdgeAcc {
+    directed: bool,
+    weight: f64,
+    count: u64,
+    sources: BTreeSet<String>,
+    first: Option<String>,
+    last: Option<String>,
+    evidence: Vec<Evidence>,
+}
+
+#[derive(Debug, Clone)]
+struct GroupMention {
+    key: String,
+    offset: u64,
+    value: String,
+    locator: String,
+    context: Option<String>,
+}
+
+#[derive(Debug)]
+struct Group {
+    object: String,
+    source: String,
+    windowed: bool,
+    mentions: Vec<GroupMention>,
+}
+
+#[derive(Debug, Clone)]
+struct MessageSpan {
+    offset: u64,
+    length: u64,
+    time: Option<String>,
+    subject: Option<String>,
+}
+
+/// Every field any input record may carry; records are told apart by `record`.
+#[derive(Debug, Deserialize)]
+struct Rec {
+    record: String,
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    value: Option<String>,
+    #[serde(default)]
+    normalized: Option<String>,
+    #[serde(default)]
+    validated: Option<bool>,
+    #[serde(default)]
+    context: Option<String>,
+    #[serde(default)]
+    locator_text: String,
+    #[serde(default)]
+    evidence: String,
+    #[serde(default)]
+    offset: Option<u64>,
+    #[serde(default)]
+    length: Option<u64>,
+    #[serde(default)]
+    path: Option<String>,
+    #[serde(default)]
+    scope: Option<String>,
+    #[serde(default)]
+    from: Vec<Addr>,
+    #[serde(default)]
+    to: Vec<Addr>,
+    #[serde(default)]
+    cc: Vec<Addr>,
+    #[serde(default)]
+    bcc: Vec<Addr>,
+    #[serde(default)]
+    date: Option<String>,
+    #[serde(default)]
+    date_raw: Option<String>,
+    #[serde(default)]
+    subject: Option<String>,
+    #[serde(default)]
+    latitude: Option<f64>,
+    #[serde(default)]
+    longitude: Option<f64>,
+    #[serde(default)]
+    make: Option<String>,
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
+    taken: Option<String>,
+    #[serde(default)]
+    sha256: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Addr {
+    #[serde(default)]
+    address: String,
+}
+
+/// What a build read.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct BuildStats {
+    /// Feature records read.
+    pub features: u64,
+    /// Message records read.
+    pub messages: u64,
+    /// EXIF records with a position.
+    pub locations: u64,
+    /// File records read (for SHA-256 keys).
+    pub files: u64,
+    /// Records of other kinds, skipped.
+    pub other: u64,
+    /// Feature records that resolved to no entity (kinds that are not entities).
+    pub unresolved: u64,
+}
+
+/// Accumulates records and stored graphs into one graph.
+#[derive(Debug, Default)]
+pub struct Builder {
+    opts: BuildOptions,
+    nodes: HashMap<String, NodeAcc>,
+    edges: HashMap<(String, String, String), EdgeAcc>,
+    groups: Vec<Group>,
+    group_index: HashMap<String, usize>,
+    messages: HashMap<String, Vec<MessageSpan>>,
+    files: HashMap<String, String>,
+    exif: Vec<Rec>,
+    inputs: Vec<String>,
+    notes: Vec<String>,
+    removed: Vec<Removed>,
+    settings: BTreeMap<String, String>,
+    /// What has been read so far.
+    pub stats: BuildStats,
+}
+
+/// Keeps the earlier of two RFC 3339 times (strings in the same UTC form compare in order).
+fn min_time(a: &mut Option<String>, t: &str) {
+    if a.as_deref().is_none_or(|x| t < x) {
+        *a = Some(t.to_string());
+    }
+}
+
+fn max_time(a: &mut Option<String>, t: &str) {
+    if a.as_deref().is_none_or(|x| t > x) {
+        *a = Some(t.to_string());
+    }
+}
+
+/// True for a time in the UTC RFC 3339 form records use (so it orders as text).
+fn is_utc_time(t: &str) -> bool {
+    t.len() >= 20 && t.ends_with('Z') && t.as_bytes().get(10) == Some(&b'T')
+}
+
+/// The object a feature's locator names: the locator without its final ` / @0x…` offset.
+fn object_of(locator: &str) -> &str {
+    match locator.rsplit_once(" / @0x") {
+        Some((obj, hex)) if hex.bytes().all(|b| b.is_ascii_hexdigit()) => obj,
+        _ => locator,
+    }
+}
+
+/// True when a pair is the trivial link between an address or host and its own domain.
+fn trivial_pair(a: &str, b: &str) -> bool {
+    fn own_domain(x: &str, d: &str) -> bool {
+        let Some(dom) = d.strip_prefix("domain:") else {
+            return false;
+        };
+        let host = if let Some(e) = x.strip_prefix("email:") {
+            e.rsplit_once('@').map_or("", |(_, h)| h)
+        } else if let Some(h) = x.strip_prefix("host:") {
+            h
+        } else {
+            return false;
+        };
+        host == dom || host.ends_with(&format!(".{dom}"))
+    }
+    own_domain(a, b) || own_domain(b, a)
+}
+
+impl Builder {
+    /// A builder with these options.
+    pub fn new(opts: BuildOptions) -> Self {
+        let mut settings = BTreeMap::new();
+        settings.insert("window".into(), opts.window.to_string());
+        if let Some(w) = opts.file_window {
+            settings.insert("file_window".into(), w.to_string());
+        }
+        settings.insert("max_group".into(), opts.max_group.to_string());
+        settings.insert("max_evidence".into(), opts.max_evidence.to_string());
+        settings.insert("seen_on".into(), opts.seen_on.to_string());
+        if let Some(r) = &opts.region {
+            settings.insert("region".into(), r.clone());
+        }
+        Builder {
+            opts,
+            settings,
+            ..Builder::default()
+        }
+    }
+
+    /// The options in use.
+    pub fn options(&self) -> &BuildOptions {
+        &self.opts
+    }
+
+    /// Records an input's name (in the graph's `inputs`).
+    pub fn add_input(&mut self, name: &str) {
+        self.inputs.push(name.to_string());
+    }
+
+    /// Adds a note for the reader.
+    pub fn note(&mut self, note: String) {
+        self.notes.push(note);
+    }
+
+    /// Counts a mention of an entity and returns its key.
+    pub(crate) fn mention(
+        &mut self,
+        r: &Resolved,
+        as_found: &str,
+        source: &str,
+        time: Option<&str>,
+    ) -> String {
+        let n = self.nodes.entry(r.key.clone()).or_insert_with(|| NodeAcc {
+            kind: r.kind.clone(),
+            label: r.label.clone(),
+            ..NodeAcc::default()
+        });
+        n.mentions += 1;
+        if n.variants.len() < MAX_VARIANTS || n.variants.contains(as_found) {
+            n.variants.insert(as_found.to_string());
+        }
+        for s in &r.steps {
+            if !n.steps.contains(*s) {
+                n.steps.insert((*s).to_string());
+            }
+        }
+        if !n.sources.contains(source) {
+            n.sources.insert(source.to_string());
+        }
+        if let Some(t) = time.filter(|t| is_utc_time(t)) {
+            min_time(&mut n.first, t);
+            max_time(&mut n.last, t);
+        }
+        r.key.clone()
+    }
+
+    /// Sets an attribute of a node that exists.
+    pub(crate) fn set_attr(&mut self, key: &str, name: &str, value: String) {
+        if let Some(n) = self.nodes.get_mut(key) {
+            n.attrs.insert(name.to_string(), value);
+        }
+    }
+
+    /// Adds one piece of evidence to the edge `a`–`b` of `kind` (undirected edges are stored
+    /// with the smaller key first).
+    pub(crate) fn link(
+        &mut self,
+        a: &str,
+        b: &str,
+        kind: &str,
+        directed: bool,
+        weight: f64,
+        ev: Evidence,
+    ) {
+        if a == b {
+            return;
+        }
+        let (s, t) = if directed || a < b { (a, b) } else { (b, a) };
+        let e = self
+            .edges
+            .entry((s.to_string(), t.to_string(), kind.to_string()))
+            .or_default();
+        e.directed = directed;
+        e.weight += weight;
+        e.count += 1;
+        if !e.sources.contains(&ev.source) {
+            e.sources.insert(ev.source.clone());
+        }
+        if let Some(t) = ev.time.as_deref().filter(|t| is_utc_time(t)) {
+            min_time(&mut e.first, t);
+            max_time(&mut e.last, t);
+        }
+        if e.evidence.len() < self.opts.max_evidence {
+            e.evidence.push(ev);
+        }
+    }
+
+    fn evidence_node(&mut self, item: &str) -> String {
+        let r = Resolved {
+            kind: "evidence".into(),
+            label: item.to_string(),
+            key: format!("evidence:{item}"),
+            steps: Vec::new(),
+        };
+        let key = r.key.clone();
+        let n = self.nodes.entry(key.clone()).or_insert_with(|| NodeAcc {
+            kind: r.kind,
+            label: r.label,
+            ..NodeAcc::default()
+        });
+        n.sources.insert(item.to_string());
+        key
+    }
+
+    /// Links an entity to the evidence item it was seen on.
+    pub(crate) fn seen_on(&mut self, key: &str, item: &str, ev: Evidence) {
+        if self.opts.seen_on {
+            let e = self.evidence_node(item);
+            self.link(key, &e, "seen-on", true, 1.0, ev);
+        }
+    }
+
+    fn group(&mut self, object: &str, source: &str, windowed: bool) -> Option<&mut Group> {
+        let i = match self.group_index.get(object) {
+            Some(&i) => i,
+            None => {
+                self.groups.push(Group {
+                    object: object.to_string(),
+                    source: source.to_string(),
+                    windowed,
+                    mentions: Vec::new(),
+                });
+                let i = self.groups.len() - 1;
+                self.group_index.insert(object.to_string(), i);
+                i
+            }
+        };
+        self.groups.get_mut(i)
+    }
+
+    /// Reads JSONL records (the output of `peel features`, `peel ls --hash sha256`, or a
+    /// case's `features.jsonl` / `files.jsonl`); other record kinds are counted and skipped.
+    pub fn read_records(&mut self, r: impl BufRead, name: &str) -> Result<(), GraphError> {
+        self.add_input(name);
+        for (n, line) in r.lines().enumerate() {
+            let line = line.map_err(|e| GraphError::Io {
+                path: name.to_string(),
+                source: e,
+            })?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            let rec: Rec = serde_json::from_str(&line).map_err(|e| GraphError::Parse {
+                what: name.to_string(),
+                line: n as u64 + 1,
+                message: e.to_string(),
+            })?;
+            self.record(rec);
+        }
+        Ok(())
+    }
+
+    fn record(&mut self, rec: Rec) {
+        match rec.record.as_str() {
+            "feature" => self.feature(rec),
+            "message" => self.message(rec),
+            "exif" if rec.latitude.is_some() && rec.longitude.is_some() => {
+                self.stats.locations += 1;
+                self.exif.push(rec);
+            }
+            "file" => {
+                self.stats.files += 1;
+                if let Some(h) = rec.sha256 {
+                    self.files.insert(rec.locator_text, h);
+                }
+            }
+            _ => self.stats.other += 1,
+        }
+    }
+
+    fn feature(&mut self, rec: Rec) {
+        self.stats.features += 1;
+        let kind = rec.kind.as_deref().unwrap_or("");
+        let value = rec.value.as_deref().unwrap_or("");
+        let norm = rec.normalized.as_deref().unwrap_or(value);
+        let Some(mut r) = resolve::resolve(kind, norm, self.opts.region.as_deref()) else {
+            self.stats.unresolved += 1;
+            return;
+        };
+        if norm != value {
+            r.steps.insert(0, "normalised by the scanner");
+        }
+        let key = self.mention(&r, value, &rec.evidence, None);
+        if matches!(kind, "btc" | "eth" | "xmr") {
+            self.set_attr(&key, "chain", kind.to_string());
+        }
+        if let Some(v) = rec.validated {
+            self.set_attr(&key, "validated", v.to_string());
+        }
+        let source = rec.evidence.clone();
+        self.seen_on(
+            &key,
+            &source,
+            Evidence {
+                record: "feature".into(),
+                source: source.clone(),
+                locator: rec.locator_text.clone(),
+                mentions: vec![Mention {
+                    key: key.clone(),
+                    value: value.to_string(),
+                    locator: rec.locator_text.clone(),
+                    context: rec.context.clone(),
+                }],
+                ..Evidence::default()
+            },
+        );
+        let windowed = rec.scope.as_deref().is_some_and(|s| s != "file");
+        let object = object_of(&rec.locator_text).to_string();
+        let m = GroupMention {
+            key,
+            offset: rec.offset.unwrap_or(0),
+            value: value.to_string(),
+            locator: rec.locator_text,
+            context: rec.context,
+        };
+        if let Some(g) = self.group(&object, &source, windowed) {
+            g.mentions.push(m);
+        }
+    }
+
+    fn message(&mut self, rec: Rec) {
+        self.stats.messages += 1;
+        let offset = rec.offset.unwrap_or(0);
+        let locator = format!("{} / @{offset:#x}", rec.locator_text);
+        let time = rec.date.clone().or(rec.date_raw.clone());
+        self.messages
+            .entry(rec.locator_text.clone())
+            .or_default()
+            .push(MessageSpan {
+                offset,
+                length: rec.length.unwrap_or(u64::MAX),
+                time: time.clone(),
+                subject: rec.subject.clone(),
+            });
+        let region = self.opts.region.clone();
+        let resolve_all = |b: &mut Builder, list: &[Addr], header: &str| {
+            let mut out = Vec::new();
+            for a in list {
+                if let Some(r) = resolve::resolve("email", &a.address, region.as_deref()) {
+                    let key = b.mention(&r, &a.address, &rec.evidence, time.as_deref());
+                    b.seen_on(
+                        &key,
+                        &rec.evidence,
+                        Evidence {
+                            record: "message".into(),
+                            source: rec.evidence.clone(),
+                            locator: locator.clone(),
+                            time: time.clone(),
+                            note: Some(format!("{header}: header")),
+                            ..Evidence::default()
+                        },
+                    );
+                    out.push((key, a.address.clone(), header.to_string()));
+                }
+            }
+            out
+        };
+        let senders = resolve_all(self, &rec.from, "From");
+        let mut rcpts = resolve_all(self, &rec.to, "To");
+        rcpts.extend(resolve_all(self, &rec.cc, "Cc"));
+        rcpts.extend(resolve_all(self, &rec.bcc, "Bcc"));
+        for (s, sv, sh) in &senders {
+            let mut done = BTreeSet::new();
+            for (t, tv, th) in &rcpts {
+                if !done.insert(t.clone()) {
+                    continue;
+                }
+                self.link(
+                    s,
+                    t,
+                    "communicates",
+                    true,
+                    1.0,
+                    Evidence {
+                        record: "message".into(),
+                        source: rec.evidence.clone(),
+                        locator: locator.clone(),
+                        time: time.clone(),
+                        mentions: vec![
+                            Mention {
+                                key: s.clone(),
+                                value: sv.clone(),
+                                locator: locator.clone(),
+                                context: Some(format!("{sh}: {sv}")),
+                            },
+                            Mention {
+                                key: t.clone(),
+                                value: tv.clone(),
+                                locator: locator.clone(),
+                                context: Some(format!("{th}: {tv}")),
+                            },
+                        ],
+                        note: rec.subject.clone().map(|s| format!("Subject: {s}")),
+                    },
+                );
+            }
+        }
+    }
+
+    fn file_key(&mut self, locator: &str, path: Option<&str>, source: &str) -> String {
+        let (label, key, sha) = match self.files.get(locator) {
+            Some(h) => (h.clone(), format!("file:{h}"), Some(h.clone())),
+            None => (locator.to_string(), format!("file:{locator}"), None),
+        };
+        let r = Resolved {
+            kind: "file".into(),
+            label,
+            key,
+            steps: if sha.is_some() {
+                vec!["keyed by SHA-256"]
+            } else {
+                vec!["keyed by locator (no hash given)"]
+            },
+        };
+        let key = self.mention(&r, path.unwrap_or(locator), source, None);
+        if let Some(p) = path {
+            self.set_attr(&key, "path", p.to_string());
+        }
+        key
+    }
+
+    fn exif_links(&mut self) {
+        for rec in std::mem::take(&mut self.exif) {
+            let (Some(lat), Some(lon)) = (rec.latitude, rec.longitude) else {
+                continue;
+            };
+            if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+                continue;
+            }
+            let file = self.file_key(&rec.locator_text, rec.path.as_deref(), &rec.evidence);
+            let label = format!("{lat:.5},{lon:.5}");
+            let r = Resolved {
+                kind: "location".into(),
+                key: format!("location:{label}"),
+                label,
+                steps: vec!["rounded to 5 decimals (about 1 m)"],
+            };
+            let loc = self.mention(&r, &format!("{lat},{lon}"), &rec.evidence, None);
+            self.set_attr(&loc, "lat", format!("{lat:.5}"));
+            self.set_attr(&loc, "lon", format!("{lon:.5}"));
+            let ev = Evidence {
+                record: "exif".into(),
+                source: rec.evidence.clone(),
+                locator: rec.locator_text.clone(),
+                time: None,
+                mentions: Vec::new(),
+                note: rec.taken.as_ref().map(|t| format!("taken {t} (camera clock)")),
+            };
+            self.link(&file, &loc, "located-at", true, 1.0, ev.clone());
+            let device: Vec<&str> = [rec.make.as_deref(), rec.model.as_deref()]
+                .into_iter()
+                .flatten()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect();
+            if !device.is_empty() {
+                let label = device.join(" ");
+                let r = Resolved {
+                    kind: "device".into(),
+                    key: format!("device:{label}"),
+                    label: label.clone(),
+                    steps: vec!["EXIF make and model"],
+                };
+                let d = self.mention(&r, &label, &rec.evidence, None);
+                self.link(&file, &d, "taken-with", true, 1.0, ev);
+            }
+        }
+    }
+
+    /// Adds a stored graph (nodes and edges are merged by key; evidence lists appended).
+    pub fn add_graph(&mut self, g: Graph, name: &str) {
+        self.add_input(name);
+        for n in g.nodes {
+            let a = self.nodes.entry(n.key).or_insert_with(|| NodeAcc {
+                kind: n.kind,
+                label: n.label,
+                ..NodeAcc::default()
+            });
+            a.mentions += n.mentions;
+            for v in n.variants {
+                if a.variants.len() < MAX_VARIANTS {
+                    a.variants.insert(v);
+                }
+            }
+            a.steps.extend(n.resolution);
+            a.sources.extend(n.sources);
+            if let Some(t) = n.first_seen {
+                min_time(&mut a.first, &t);
+            }
+            if let Some(t) = n.last_seen {
+                max_time(&mut a.last, &t);
+            }
+            a.attrs.extend(n.attrs);
+        }
+        for e in g.edges {
+            let acc = self.edges.entry((e.source, e.target, e.kind)).or_default();
+            acc.directed = e.directed;
+            acc.weight += e.weight;
+            acc.count += e.count;
+            acc.sources.extend(e.sources);
+            if let Some(t) = e.first_seen {
+                min_time(&mut acc.first, &t);
+            }
+            if let Some(t) = e.last_seen {
+                max_time(&mut acc.last, &t);
+            }
+            for ev in e.evidence {
+                if acc.evidence.len() < self.opts.max_evidence {
+                    acc.evidence.push(ev);
+                }
+            }
+        }
+        self.removed.extend(g.removed);
+        self.notes.extend(g.notes);
+    }
+
+    fn pair_groups(&mut self, stopped: &BTreeSet<String>) {
+        let groups = std::mem::take(&mut self.groups);
+        let mut too_big: Vec<(String, usize)> = Vec::new();
+        for g in groups {
+            let mentions: Vec<GroupMention> = g
+                .mentions
+                .into_iter()
+                .filter(|m| !stopped.contains(&m.key))
+                .collect();
+            if g.windowed || self.opts.file_window.is_some() {
+                let w = if g.windowed {
+                    self.opts.window
+                } else {
+                    self.opts.file_window.unwrap_or(self.opts.window)
+                };
+                self.pair_window(&g.object, &g.source, mentions, w);
+                continue;
+            }
+            // Split by message where the object holds messages.
+            let mut spans = self.messages.get(&g.object).cloned().unwrap_or_default();
+            spans.sort_by_key(|s| s.offset);
+            let mut parts: BTreeMap<Option<usize>, Vec<GroupMention>> = BTreeMap::new();
+            for m in mentions {
+                let i = spans
+                    .partition_point(|s| s.offset <= m.offset)
+                    .checked_sub(1)
+                    .filter(|&i| {
+                        spans
+                            .get(i)
+                            .is_some_and(|s| m.offset - s.offset < s.length)
+                    });
+                parts.entry(i).or_default().push(m);
+            }
+            for (i, ms) in parts {
+                let span = i.and_then(|i| spans.get(i));
+                let (locator, time, note) = match span {
+                    Some(s) => (
+                        format!("{} / @{:#x}", g.object, s.offset),
+                        s.time.clone(),
+                        Some(match &s.subject {
+                            Some(sub) => format!("same message (Subject: {sub})"),
+                            None => "same message".to_string(),
+                        }),
+                    ),
+                    None => (g.object.clone(), None, Some("same object".to_string())),
+                };
+                let mut first: Vec<GroupMention> = Vec::new();
+                for m in ms {
+                    if !first.iter().any(|f| f.key == m.key) {
+                        first.push(m);
+                    }
+                }
+                if first.len() > self.opts.max_group {
+                    too_big.push((locator, first.len()));
+                    continue;
+                }
+                first.sort_by(|a, b| a.key.cmp(&b.key));
+                for (x, a) in first.iter().enumerate() {
+                    for b in first.iter().skip(x + 1) {
+                        if trivial_pair(&a.key, &b.key) {
+                            continue;
+                        }
+                        let ev = Evidence {
+                            record: if span.is_some() {
+                                "same-message".into()
+                            } else {
+                                "same-object".into()
+                            },
+                            source: g.source.clone(),
+                            locator: locator.clone(),
+                            time: time.clone(),
+                            mentions: vec![mention_of(a), mention_of(b)],
+                            note: note.clone(),
+                        };
+                        self.link(&a.key, &b.key, "co-occurs", false, 1.0, ev);
+                    }
+                }
+            }
+        }
+        if !too_big.is_empty() {
+            let shown: Vec<String> = too_big
+                .iter()
+                .take(10)
+                .map(|(l, n)| format!("{l} ({n} entities)"))
+                .collect();
+            self.notes.push(format!(
+                "{} objects name more than {} distinct entities and were not paired for \
+                 co-occurrence: {}{}",
+                too_big.len(),
+                self.opts.max_group,
+                shown.join("; "),
+                if too_big.len() > 10 { "; …" } else { "" }
+            ));
+        }
+    }
+
+    fn pair_window(&mut self, object: &str, source: &str, mut ms: Vec<GroupMention>, w: u64) {
+        ms.sort_by(|a, b| a.offset.cmp(&b.offset).then(a.key.cmp(&b.key)));
+        // First close pair of each entity pair in this object, and how many close pairs.
+        let mut pairs: BTreeMap<(String, String), (usize, usize, u64)> = BTreeMap::new();
+        for (i, a) in ms.iter().enumerate() {
+            for (j, b) in ms.iter().enumerate().skip(i + 1) {
+                if b.offset.saturating_sub(a.offset) > w {
+                    break;
+                }
+                if a.key == b.key || trivial_pair(&a.key, &b.key) {
+                    continue;
+                }
+                let (x, y, xi, yi) = if a.key < b.key {
+                    (&a.key, &b.key, i, j)
+                } else {
+                    (&b.key, &a.key, j, i)
+                };
+                pairs
+                    .entry((x.clone(), y.clone()))
+                    .and_modify(|p| p.2 += 1)
+                    .or_insert((xi, yi, 1));
+            }
+        }
+        for ((x, y), (xi, yi, n)) in pairs {
+            let (Some(a), Some(b)) = (ms.get(xi), ms.get(yi)) else {
+                continue;
+            };
+            let ev = Evidence {
+                record: "window".into(),
+                source: source.to_string(),
+                locator: object.to_string(),
+                time: None,
+                mentions: vec![mention_of(a), mention_of(b)],
+                note: Some(format!(
+                    "within {w} bytes ({} bytes apart{})",
+                    b.offset.abs_diff(a.offset),
+                    if n > 1 {
+                        format!("; {n} close pairs here")
+                    } else {
+                        String::new()
+                    }
+                )),
+            };
+            self.link(&x, &y, "co-occurs", false, 1.0, ev);
+        }
+    }
+
+    /// Applies the stop list and pairs co-occurring entities, and returns the graph.
+    pub fn finish(mut self, stop: &[StopRule]) -> Graph {
+        self.exif_links();
+        let mut stopped = BTreeSet::new();
+        let mut keys: Vec<&String> = self.nodes.keys().collect();
+        keys.sort();
+        for k in keys {
+            if let Some(n) = self.nodes.get(k)
+                && n.kind != "evidence"
+                && let Some(rule) = stop.iter().find(|r| r.matches(k, &n.label))
+            {
+                stopped.insert(k.clone());
+                self.removed.push(Removed {
+                    key: k.clone(),
+                    rule: rule.line.clone(),
+                    mentions: n.mentions,
+                });
+            }
+        }
+        self.pair_groups(&stopped);
+        let mut dropped_edges = 0u64;
+        let capped = self
+            .edges
+            .values()
+            .filter(|e| e.count as usize > e.evidence.len())
+            .count();
+        let mut g = Graph::new();
+        g.inputs = self.inputs;
+        g.settings = self.settings;
+        let mut nodes: Vec<Node> = self
+            .nodes
+            .into_iter()
+            .filter(|(k, _)| !stopped.contains(k))
+            .map(|(key, a)| Node {
+                key,
+                kind: a.kind,
+                label: a.label,
+                variants: a.variants.into_iter().collect(),
+                resolution: a.steps.into_iter().collect(),
+                mentions: a.mentions,
+                sources: a.sources.into_iter().collect(),
+                first_seen: a.first,
+                last_seen: a.last,
+                attrs: a.attrs,
+            })
+            .collect();
+        nodes.sort_by(|a, b| a.key.cmp(&b.key));
+        let mut edges: Vec<Edge> = Vec::with_capacity(self.edges.len());
+        for ((source, target, kind), a) in self.edges {
+            if stopped.contains(&source) || stopped.contains(&target) {
+                dropped_edges += 1;
+                continue;
+            }
+            edges.push(Edge {
+                source,
+                target,
+                kind,
+                directed: a.directed,
+                weight: a.weight,
+                count: a.count,
+                sources: a.sources.into_iter().collect(),
+                first_seen: a.first,
+                last_seen: a.last,
+                evidence: a.evidence,
+            });
+        }
+        edges.sort_by(|a, b| {
+            (&a.source, &a.target, &a.kind).cmp(&(&b.source, &b.target, &b.kind))
+        });
+        // Evidence nodes left without any edge (everything on them stopped) are dropped too.
+        let used: BTreeSet<&str> = edges
+            .iter()
+            .flat_map(|e| [e.source.as_str(), e.target.as_str()])
+            .collect();
+        nodes.retain(|n| n.kind != "evidence" || used.contains(n.key.as_str()));
+        g.nodes = nodes;
+        g.edges = edges;
+        self.removed.sort_by(|a, b| a.key.cmp(&b.key));
+        self.removed.dedup_by(|a, b| {
+            if a.key == b.key {
+                b.mentions += a.mentions;
+                true
+            } else {
+                false
+            }
+        });
+        g.removed = self.removed;
+        if !stopped.is_empty() {
+            self.notes.push(format!(
+                "the stop list removed {} entities and {} edges (see `removed`)",
+                stopped.len(),
+                dropped_edges
+            ));
+        }
+        if capped > 0 {
+            self.notes.push(format!(
+                "{capped} edges have more evidence than the cap of {}: their count is exact, \
+                 their evidence list holds the first {}",
+                self.opts.max_evidence, self.opts.max_evidence
+            ));
+        }
+        self.notes.dedup();
+        g.notes = self.notes;
+        g
+    }
+}
+
+fn mention_of(m: &GroupMention) -> Mention {
+    Mention {
+        key: m.key.clone(),
+        value: m.value.clone(),
+        locator: m.locator.clone(),
+        context: m.context.clone(),
+    }
+}
