@@ -197,11 +197,12 @@
   })();
   function fitView() {
     var bw = Math.max(bounds[2] - bounds[0], 1e-6), bh = Math.max(bounds[3] - bounds[1], 1e-6);
-    var s = Math.min((st.width - 60) / bw, (st.height - 60) / bh);
+    var s = Math.min((st.width - 60) / bw, (st.height - 100) / bh);
     if (!isFinite(s) || s <= 0) { s = 1; }
     if (N <= 1) { s = 1; }
     st.scale = s; st.fitScale = s;
-    st.cx = (bounds[0] + bounds[2]) / 2; st.cy = (bounds[1] + bounds[3]) / 2;
+    // Slightly above the middle, clear of the hint line at the bottom.
+    st.cx = (bounds[0] + bounds[2]) / 2; st.cy = (bounds[1] + bounds[3]) / 2 + 10 / s;
   }
   function sizeFactor() {
     var z = st.scale / st.fitScale;
@@ -557,7 +558,7 @@
       around.sort(function (p, q) { return radius[q] - radius[p] || p - q; });
       for (var b = 0; b < around.length && b < 60; b++) { label(around[b], false); }
     }
-    var budget = 60;
+    var budget = Math.round(28 * Math.min(3, Math.max(1, st.scale / st.fitScale)));
     for (var c = 0, tried = 0; c < N && shown < budget && tried < 3000; c++) {
       var j = bySize[c];
       if (!nodeVis[j] || j === st.selected) { continue; }
@@ -733,8 +734,11 @@
   document.getElementById('ekinds-none').addEventListener('click', function () { setAll(st.ekindOn, 0, buildEdgeKindList); });
 
   var legendUl = document.getElementById('legend');
+  var legendSection = document.getElementById('legend-section');
   function buildLegend() {
     legendUl.replaceChildren();
+    // Coloured by kind, the entity filter above already is the legend.
+    legendSection.hidden = st.colourBy !== 'community';
     function row(hex, name, count) {
       var li = el('li');
       li.appendChild(swatch(hex));
@@ -1030,5 +1034,6 @@
   R.rebuild();
   draw();
   body.dataset.renderer = R.name;
+  body.dataset.readyMs = String(Math.round(performance.now()));
   body.dataset.status = 'ready';
 })();

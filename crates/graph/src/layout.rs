@@ -31,7 +31,7 @@ impl Default for LayoutConfig {
     fn default() -> Self {
         LayoutConfig {
             iterations: 0,
-            theta: 0.9,
+            theta: 1.0,
             gravity: 0.05,
         }
     }
@@ -230,7 +230,7 @@ fn layout_component(
     } else if n < 1000 {
         300
     } else {
-        200
+        150
     };
     let edges: Vec<(usize, usize, f64)> = edges
         .iter()
