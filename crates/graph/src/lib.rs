@@ -1,6 +1,7 @@
 //! peel-graph: association graphs from peel's records — entities keyed by normalised value,
 //! typed edges that keep the evidence for every link, analysis (centrality, communities,
-//! paths) and exports (GraphML, GEXF, DOT, Cytoscape.js, Neo4j and plain CSV).
+//! paths), exports (GraphML, GEXF, DOT, Cytoscape.js, Neo4j and plain CSV) and a
+//! self-contained offline HTML viewer.
 //!
 //! ```
 //! use peel_graph::build::{BuildOptions, Builder};
@@ -16,9 +17,11 @@
 pub mod analyse;
 pub mod build;
 pub mod export;
+pub mod layout;
 pub mod model;
 pub mod resolve;
 pub mod tabular;
+pub mod view;
 
 pub use model::Graph;
 
