@@ -265,6 +265,21 @@ peel scan --compiled rules.yarc --unallocated --strings disk.E01\n  peel scan --
         #[arg(long, value_enum)]
         format: Option<ListFormat>,
     },
+    /// Association graphs: build from feature records and tables, analyse, export, view.
+    #[command(
+        after_help = "Examples:\n  peel features disk.E01 > features.jsonl\n  \
+peel graph build features.jsonl -o graph.json\n  \
+peel graph ingest-csv calls.csv --map from=caller,to=callee,time=start,kind=call --type phone \
+--default-region GB -o calls.json\n  peel graph build features.jsonl calls.json -o case.json\n  \
+peel graph top case.json --by betweenness\n  peel graph explain case.json alice@example.org \
+bob@example.net\n  peel graph export case.json --to gexf -o case.gexf\n  \
+peel graph view case.json -o case.html"
+    )]
+    Graph {
+        /// What to do.
+        #[command(subcommand)]
+        action: GraphAction,
+    },
     /// Compile or check YARA rules.
     Rules {
         /// What to do.
@@ -364,5 +379,315 @@ peel rules compile -o bundled.yarc"
         /// Output format.
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
         format: ReportFormat,
+    },
+}
+
+/// Output format of graph analyses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// Aligned columns (default when stdout is a terminal).
+    Table,
+    /// One JSON document.
+    Json,
+    /// One JSON record a line (default otherwise).
+    Jsonl,
+    /// Comma-separated values with a header.
+    Csv,
+}
+
+/// Export formats of `peel graph export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphExport {
+    /// GraphML (Gephi, yEd, networkx, igraph).
+    Graphml,
+    /// GEXF 1.3 with time spells (Gephi).
+    Gexf,
+    /// Graphviz DOT.
+    Dot,
+    /// Cytoscape.js elements JSON.
+    Cytoscape,
+    /// Neo4j admin-import CSVs (a new folder: nodes.csv, relationships.csv).
+    Neo4j,
+    /// Plain CSVs for spreadsheets, i2 and Maltego (a new folder: nodes.csv, edges.csv).
+    Csv,
+}
+
+/// Centrality measures of `peel graph top`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Centrality {
+    /// Distinct linked neighbours.
+    Degree,
+    /// Sum of link weights.
+    Weighted,
+    /// Betweenness (sampled above 5,000 nodes, and then said so).
+    Betweenness,
+    /// PageRank.
+    Pagerank,
+}
+
+/// Which edges count as links in analyses.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LinkArgs {
+    /// Only these edge kinds count as links (comma-separated; default: all but seen-on).
+    #[arg(long, value_name = "KINDS")]
+    pub links: Option<String>,
+    /// Count seen-on edges (entity → evidence item) as links too.
+    #[arg(long)]
+    pub with_seen_on: bool,
+}
+
+/// What to keep before exporting or viewing.
+#[derive(Debug, Clone, clap::Args)]
+pub struct FilterArgs {
+    /// Only nodes of these kinds (comma-separated: email,phone,domain,host,ip,wallet …).
+    #[arg(long, value_name = "KINDS")]
+    pub types: Option<String>,
+    /// Only edges of these kinds (comma-separated: co-occurs,communicates,seen-on …).
+    #[arg(long, value_name = "KINDS")]
+    pub edge_kinds: Option<String>,
+    /// Only edges at least this heavy.
+    #[arg(long, value_name = "W", default_value_t = 0.0)]
+    pub min_weight: f64,
+    /// Only the ego network of this node (key or value).
+    #[arg(long, value_name = "NODE")]
+    pub ego: Option<String>,
+    /// Depth of --ego.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub depth: usize,
+    /// Only this community (as `peel graph communities` numbers them).
+    #[arg(long, value_name = "N")]
+    pub community: Option<usize>,
+    /// Drop nodes left without edges.
+    #[arg(long)]
+    pub drop_isolated: bool,
+}
+
+/// `peel graph` actions.
+#[derive(Debug, Subcommand)]
+pub enum GraphAction {
+    /// Build a graph from `peel features` / `peel ls --hash sha256` records and stored graphs.
+    #[command(
+        after_help = "Inputs are JSONL record files (`-` for stdin) or graphs written by peel \
+graph; all are merged. Entities are keyed by normalised value (e-mail lower-cased with an IDNA \
+domain, phones E.164, hosts lower-cased …); each node lists the steps applied.\n\nExamples:\n  \
+peel graph build features.jsonl -o graph.json\n  peel features disk.E01 | peel graph build - \
+--stop stop.txt -o graph.json"
+    )]
+    Build {
+        /// Record files or graph files.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// Output graph (must not exist).
+        #[arg(long, short)]
+        out: PathBuf,
+        /// Features in free space or raw regions co-occur within this many bytes.
+        #[arg(long, value_name = "BYTES", default_value_t = 256)]
+        window: u64,
+        /// Features inside files co-occur only within this many bytes (default: anywhere in
+        /// the same file, or the same message of a mailbox).
+        #[arg(long, value_name = "BYTES")]
+        file_window: Option<u64>,
+        /// Objects naming more distinct entities are not paired (listed in the notes).
+        #[arg(long, value_name = "N", default_value_t = 50)]
+        max_group: usize,
+        /// Most evidence entries kept per edge (counts stay exact).
+        #[arg(long, value_name = "N", default_value_t = 1000)]
+        max_evidence: usize,
+        /// Stop list: keys (`email:root@localhost`), values, or `re:REGEX` on keys, one a line;
+        /// removed entities are listed in the graph.
+        #[arg(long, value_name = "FILE")]
+        stop: Option<PathBuf>,
+        /// Region for national phone numbers (ISO 3166, e.g. GB).
+        #[arg(long, value_name = "REGION")]
+        default_region: Option<String>,
+        /// No seen-on edges (entity → evidence item).
+        #[arg(long)]
+        no_seen_on: bool,
+    },
+    /// Turn a table (call records, messages, ANPR reads, contacts) into a graph.
+    #[command(
+        after_help = "--map names columns: from=,to= (one edge per row, directed; kind= sets \
+the edge kind, default communicates; weight= a numeric column; note= columns quoted in the \
+evidence), or entity=,place= (sightings; with --colocate, entities seen at one place within \
+SECONDS are linked co-located). time= is read as RFC 3339, or as UTC when it has no zone.\n\n\
+Examples:\n  peel graph ingest-csv calls.csv --map from=caller,to=callee,time=start,kind=call,\
+note=type --type phone --default-region GB -o calls.json\n  peel graph ingest-csv anpr.csv --map \
+entity=plate,place=camera,time=time,lat=lat,lon=lon --type plate --colocate 120 -o anpr.json"
+    )]
+    IngestCsv {
+        /// The table (a header row first).
+        file: PathBuf,
+        /// Column meanings.
+        #[arg(long, value_name = "SPEC")]
+        map: String,
+        /// Entity kind of from/entity values (phone, email, handle, plate, ip …).
+        #[arg(long = "type", value_name = "KIND", default_value = "phone")]
+        kind: String,
+        /// Entity kind of to values (default: as --type).
+        #[arg(long, value_name = "KIND")]
+        to_type: Option<String>,
+        /// Link entities seen at the same place within this many seconds.
+        #[arg(long, value_name = "SECONDS")]
+        colocate: Option<i64>,
+        /// Field delimiter.
+        #[arg(long, default_value_t = ',')]
+        delimiter: char,
+        /// Region for national phone numbers (ISO 3166, e.g. GB).
+        #[arg(long, value_name = "REGION")]
+        default_region: Option<String>,
+        /// Output graph (must not exist).
+        #[arg(long, short)]
+        out: PathBuf,
+    },
+    /// Counts of nodes and edges by kind, components, removed entities and notes.
+    Stats {
+        /// Graph file.
+        graph: PathBuf,
+        /// Which edges are links.
+        #[command(flatten)]
+        links: LinkArgs,
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: Option<GraphFormat>,
+    },
+    /// The most central entities.
+    #[command(after_help = "Examples:\n  peel graph top graph.json --by pagerank -n 10\n  \
+peel graph top graph.json --by betweenness --kind email")]
+    Top {
+        /// Graph file.
+        graph: PathBuf,
+        /// Measure.
+        #[arg(long, value_enum, default_value_t = Centrality::Degree)]
+        by: Centrality,
+        /// How many.
+        #[arg(short = 'n', long, default_value_t = 20)]
+        count: usize,
+        /// Only entities of this kind.
+        #[arg(long, value_name = "KIND")]
+        kind: Option<String>,
+        /// Which edges are links.
+        #[command(flatten)]
+        links: LinkArgs,
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: Option<GraphFormat>,
+    },
+    /// Louvain communities, largest first.
+    Communities {
+        /// Graph file.
+        graph: PathBuf,
+        /// List every member instead of a summary per community.
+        #[arg(long)]
+        members: bool,
+        /// Which edges are links.
+        #[command(flatten)]
+        links: LinkArgs,
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: Option<GraphFormat>,
+    },
+    /// Shortest (and k-shortest) paths between two entities, with the evidence for every hop.
+    #[command(after_help = "Nodes are named by key (email:alice@example.org) or value \
+(alice@example.org, +447700900123).\n\nExample:\n  peel graph path graph.json alice@example.org \
++447700900456 -k 3")]
+    Path {
+        /// Graph file.
+        graph: PathBuf,
+        /// From.
+        a: String,
+        /// To.
+        b: String,
+        /// How many paths (shortest first).
+        #[arg(short, long, default_value_t = 1)]
+        k: usize,
+        /// Which edges are links.
+        #[command(flatten)]
+        links: LinkArgs,
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: Option<GraphFormat>,
+    },
+    /// The entities within N links of one entity (or write that subgraph with -o).
+    Ego {
+        /// Graph file.
+        graph: PathBuf,
+        /// The entity.
+        node: String,
+        /// Links away.
+        #[arg(long, default_value_t = 1)]
+        depth: usize,
+        /// Write the subgraph as a graph file instead of listing it.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+        /// Which edges are links.
+        #[command(flatten)]
+        links: LinkArgs,
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: Option<GraphFormat>,
+    },
+    /// Entities linked to both A and B (shared contacts).
+    Common {
+        /// Graph file.
+        graph: PathBuf,
+        /// One entity.
+        a: String,
+        /// The other.
+        b: String,
+        /// Which edges are links.
+        #[command(flatten)]
+        links: LinkArgs,
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: Option<GraphFormat>,
+    },
+    /// Every record that links A and B, with locators and context.
+    Explain {
+        /// Graph file.
+        graph: PathBuf,
+        /// One entity.
+        a: String,
+        /// The other.
+        b: String,
+        /// Which edges are links (for the path shown when A and B are not linked directly).
+        #[command(flatten)]
+        links: LinkArgs,
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: Option<GraphFormat>,
+    },
+    /// Write the graph for Gephi, Neo4j, Graphviz, Cytoscape, spreadsheets.
+    #[command(after_help = "Examples:\n  peel graph export graph.json --to graphml -o graph.graphml\n  \
+peel graph export graph.json --to neo4j -o neo4j-import/\n  peel graph export graph.json --to dot \
+--types email,phone --min-weight 2 -o people.dot && dot -Tsvg people.dot > people.svg")]
+    Export {
+        /// Graph file.
+        graph: PathBuf,
+        /// Format.
+        #[arg(long, value_enum)]
+        to: GraphExport,
+        /// Output file (a new folder for neo4j and csv); must not exist.
+        #[arg(long, short)]
+        out: PathBuf,
+        /// What to keep.
+        #[command(flatten)]
+        filter: FilterArgs,
+        /// Which edges are links (for measures, --ego and --community).
+        #[command(flatten)]
+        links: LinkArgs,
+    },
+    /// Write a self-contained HTML viewer (works offline).
+    View {
+        /// Graph file.
+        graph: PathBuf,
+        /// Output HTML file (must not exist).
+        #[arg(long, short)]
+        out: PathBuf,
+        /// What to keep.
+        #[command(flatten)]
+        filter: FilterArgs,
+        /// Which edges are links (for measures, --ego and --community).
+        #[command(flatten)]
+        links: LinkArgs,
     },
 }

@@ -22,6 +22,7 @@ pub mod model;
 pub mod resolve;
 pub mod tabular;
 pub mod view;
+pub mod viewer;
 
 pub use model::Graph;
 

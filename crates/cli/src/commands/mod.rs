@@ -3,6 +3,7 @@
 mod cat;
 mod export;
 mod features;
+mod graph;
 mod info;
 mod ls;
 mod scan;
@@ -16,6 +17,7 @@ use crate::{Globals, Outcome};
 /// Runs a parsed command.
 pub fn run(cmd: Command, g: Globals) -> anyhow::Result<Outcome> {
     match cmd {
+        Command::Graph { action } => graph::run(action, g),
         Command::Info {
             evidence,
             hash,
