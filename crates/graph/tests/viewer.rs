@@ -314,6 +314,43 @@ fn small_graph_in_webgl() {
     check_small(&["--enable-unsafe-swiftshader"], "", Some("webgl"));
 }
 
+/// The page's self-test drives it with synthetic events: click picking, the node panel's
+/// edge list opening the evidence, wheel zoom around the cursor, drag, search, filters.
+fn check_selftest(extra: &[&str], fragment: &str) {
+    let Some(browser) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "small.html", &render(&small()));
+    let page = load(&browser, &file, fragment, extra);
+    page.assert_ready(6, 7);
+    assert_eq!(page.body_attr("data-selftest").as_deref(), Some("ok"));
+}
+
+#[test]
+fn interaction_selftest_webgl() {
+    check_selftest(&["--enable-unsafe-swiftshader"], "#selftest");
+}
+
+#[test]
+fn interaction_selftest_canvas() {
+    check_selftest(&[], "#selftest&renderer=canvas");
+}
+
+#[test]
+fn empty_graph_is_ready() {
+    let Some(browser) = chromium() else { return };
+    let graph = ViewGraph {
+        title: String::new(),
+        nodes: Vec::new(),
+        edges: Vec::new(),
+        notes: Vec::new(),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "empty.html", &render(&graph));
+    let page = load(&browser, &file, "#selftest", &[]);
+    page.assert_ready(0, 0);
+    assert_eq!(page.body_attr("data-selftest").as_deref(), Some("ok"));
+}
+
 #[test]
 fn small_graph_with_plain_flags() {
     check_small(&[], "", None);
@@ -337,8 +374,14 @@ fn ten_thousand_nodes_in_both_renderers() {
     let webgl = load(&browser, &file, "", &["--enable-unsafe-swiftshader"]);
     webgl.assert_ready(nodes, edges);
     assert_eq!(webgl.body_attr("data-renderer").as_deref(), Some("webgl"));
-    let canvas = load(&browser, &file, "#renderer=canvas&colour=community", &[]);
+    let canvas = load(
+        &browser,
+        &file,
+        "#renderer=canvas&colour=community&selftest",
+        &[],
+    );
     canvas.assert_ready(nodes, edges);
+    assert_eq!(canvas.body_attr("data-selftest").as_deref(), Some("ok"));
     assert_eq!(canvas.body_attr("data-renderer").as_deref(), Some("canvas"));
 }
 
