@@ -106,7 +106,8 @@
     return h >>> 0;
   }
   var kindHex = kinds.names.map(function (name, c) {
-    var known = KIND_COLOURS[name.toLowerCase()];
+    var key = name.toLowerCase();
+    var known = Object.prototype.hasOwnProperty.call(KIND_COLOURS, key) ? KIND_COLOURS[key] : null;
     return known || PALETTE[(hashString(name) + c) % PALETTE.length];
   });
   function communityHex(c) {

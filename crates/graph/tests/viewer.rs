@@ -61,11 +61,14 @@ fn edge(source: &str, target: &str, kind: &str, weight: f64, context: &str) -> V
 }
 
 /// 6 distinct nodes (one duplicate id dropped) and 7 edges (one with an unknown endpoint
-/// dropped), with hostile text in a label, in evidence context, the title and a note.
+/// dropped), with hostile text in a label, in evidence context, the title and a note, and
+/// names that are special to JavaScript objects as a kind, a detail and a metric.
 fn small() -> ViewGraph {
     let mut evil = node(EVIL_ID, "email", 1, 3.0);
     evil.label = format!("evil {HOSTILE}");
     evil.details.insert(HOSTILE.into(), HOSTILE.into());
+    evil.details.insert("__proto__".into(), "toString".into());
+    evil.metrics.insert("__proto__".into(), 1.0);
     ViewGraph {
         title: format!("Case 7 {HOSTILE}"),
         nodes: vec![
@@ -74,7 +77,7 @@ fn small() -> ViewGraph {
             node("phone:+49301234567", "phone", 1, 2.0),
             node("domain:example.org", "domain", 2, 2.0),
             node("ip:10.0.0.1", "ip", 2, 2.0),
-            node("wallet:bc1qexample", "wallet", 3, 2.0),
+            node("wallet:bc1qexample", "constructor", 3, 2.0),
             node("ip:10.0.0.1", "ip", 9, 9.0),
         ],
         edges: vec![
