@@ -186,7 +186,8 @@ impl Page {
         assert_eq!(
             self.body_attr("data-status").as_deref(),
             Some("ready"),
-            "{}",
+            "last error: {:?}\n{}",
+            self.body_attr("data-last-error"),
             self.stderr
         );
         assert_eq!(
