@@ -941,7 +941,8 @@
 
   function centreOn(j) {
     st.cx = X[j]; st.cy = Y[j]; st.touched = true;
-    st.scale = Math.max(st.scale, st.fitScale * 4);
+    // Zoom in on large graphs only: small ones stay readable at the full view.
+    st.scale = Math.max(st.scale, st.fitScale * Math.min(4, Math.max(1, Math.sqrt(N) / 25)));
   }
   function select(j, centre, keepEdge) {
     st.selected = j;
