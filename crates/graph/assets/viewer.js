@@ -106,7 +106,8 @@
     return h >>> 0;
   }
   var kindHex = kinds.names.map(function (name, c) {
-    var known = KIND_COLOURS[name.toLowerCase()];
+    var key = name.toLowerCase();
+    var known = Object.prototype.hasOwnProperty.call(KIND_COLOURS, key) ? KIND_COLOURS[key] : null;
     return known || PALETTE[(hashString(name) + c) % PALETTE.length];
   });
   function communityHex(c) {
@@ -513,8 +514,35 @@
     };
   }
 
+  // Arrowheads on the focused directed links (the neighbourhood of the hovered or selected
+  // node, and the selected link), drawn on the 2D layer of either renderer.
+  function drawArrows(ctx, sf) {
+    if (!focusActive) { return; }
+    var list = [];
+    var f = st.hovered >= 0 ? st.hovered : st.selected;
+    if (f >= 0) { for (var a = adjStart[f]; a < adjStart[f + 1] && list.length < 600; a++) { list.push(adjList[a]); } }
+    if (st.edgeSel >= 0) { list.push(st.edgeSel); }
+    for (var q = 0; q < list.length; q++) {
+      var ed = list[q];
+      if (!edgeVis[ed] || !edges[ed].directed) { continue; }
+      var ax = toScreenX(X[S[ed]]), ay = toScreenY(Y[S[ed]]), bx = toScreenX(X[T[ed]]), by = toScreenY(Y[T[ed]]);
+      var dx = bx - ax, dy = by - ay, len = Math.sqrt(dx * dx + dy * dy);
+      var back = radius[T[ed]] * sf + 2;
+      if (len < back + 8) { continue; }
+      var ux = dx / len, uy = dy / len, tx = bx - ux * back, ty = by - uy * back;
+      ctx.beginPath();
+      ctx.moveTo(tx, ty);
+      ctx.lineTo(tx - ux * 9 - uy * 4.5, ty - uy * 9 + ux * 4.5);
+      ctx.lineTo(tx - ux * 9 + uy * 4.5, ty - uy * 9 - ux * 4.5);
+      ctx.closePath();
+      ctx.fillStyle = ed === st.edgeSel ? '#ffffff' : 'rgba(240,180,41,0.95)';
+      ctx.fill();
+    }
+  }
+
   function drawLabels(ctx) {
     var sf = sizeFactor();
+    drawArrows(ctx, sf);
     var placed = [];
     var shown = 0;
     ctx.textBaseline = 'middle';
@@ -913,7 +941,8 @@
 
   function centreOn(j) {
     st.cx = X[j]; st.cy = Y[j]; st.touched = true;
-    st.scale = Math.max(st.scale, st.fitScale * 4);
+    // Zoom in on large graphs only: small ones stay readable at the full view.
+    st.scale = Math.max(st.scale, st.fitScale * Math.min(4, Math.max(1, Math.sqrt(N) / 25)));
   }
   function select(j, centre, keepEdge) {
     st.selected = j;
@@ -1036,4 +1065,72 @@
   body.dataset.renderer = R.name;
   body.dataset.readyMs = String(Math.round(performance.now()));
   body.dataset.status = 'ready';
+  if (params.get('selftest') !== null) { selfTest(); }
+
+  // ---------------------------------------------------------------- self-test
+  // `#selftest` drives the page with synthetic events (click, edge list, wheel, drag, search,
+  // filters) and reports in data-selftest: "ok" or the names of the failed checks. The state
+  // is restored afterwards.
+  function selfTest() {
+    var failed = [];
+    function check(name, ok) { if (!ok) { failed.push(name); } }
+    function pointer(type, x, y) {
+      var r = mainCanvas.getBoundingClientRect();
+      mainCanvas.dispatchEvent(new PointerEvent(type, { clientX: r.left + x, clientY: r.top + y, bubbles: true, pointerId: 1, isPrimary: true }));
+    }
+    var j = -1;
+    for (var c = 0; c < N; c++) {
+      var cand = bySize[c];
+      var x = toScreenX(X[cand]), y = toScreenY(Y[cand]);
+      if (nodeVis[cand] && x > 5 && y > 5 && x < st.width - 5 && y < st.height - 5) { j = cand; break; }
+    }
+    if (j >= 0) {
+      var sx = toScreenX(X[j]), sy = toScreenY(Y[j]);
+      var picked = pickNode(sx, sy);
+      check('pick', picked >= 0 && Math.abs(toScreenX(X[picked]) - sx) <= radius[picked] * sizeFactor() + 3);
+      pointer('pointerdown', sx, sy); pointer('pointerup', sx, sy);
+      check('click selects', st.selected === picked && !nodePanel.hidden && nodePanel.textContent.indexOf(labels[picked]) >= 0);
+      var li = nodePanel.querySelector('ul.edges li');
+      if (adjStart[picked + 1] > adjStart[picked]) {
+        check('edge list', !!li);
+        if (li) { li.click(); }
+        check('evidence panel', st.edgeSel >= 0 && !edgePanel.hidden && !!edgePanel.querySelector('.chips'));
+      }
+      var wx = toWorldX(120), wy = toWorldY(80), scale = st.scale;
+      var r = mainCanvas.getBoundingClientRect();
+      mainCanvas.dispatchEvent(new WheelEvent('wheel', { clientX: r.left + 120, clientY: r.top + 80, deltaY: -240, bubbles: true, cancelable: true }));
+      check('wheel zooms in', st.scale > scale * 1.2);
+      check('zoom keeps the point under the cursor', Math.abs(toWorldX(120) - wx) * st.scale < 0.01 && Math.abs(toWorldY(80) - wy) * st.scale < 0.01);
+      var cx = st.cx;
+      pointer('pointerdown', 200, 200); pointer('pointermove', 260, 200); pointer('pointerup', 260, 200);
+      check('drag pans', Math.abs((cx - st.cx) * st.scale - 60) < 0.01 && st.edgeSel >= 0);
+      searchInput.value = labels[j];
+      searchInput.dispatchEvent(new Event('input'));
+      check('search lists', resultsOl.children.length > 0);
+      select(-1);
+      searchInput.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter' }));
+      check('search selects', st.selected >= 0 && labelLC[st.selected] === labelLC[j]);
+      searchInput.value = ''; runSearch();
+    }
+    var first = kindUl.querySelector('input');
+    if (first && kinds.names.length) {
+      var before = visNodes, c0 = kinds.order[0];
+      first.click();
+      check('kind filter', visNodes === before - kinds.counts[c0]);
+      first.click();
+      check('kind filter restores', visNodes === before);
+    }
+    if (weights.length > 1) {
+      var all = visEdges;
+      weightInput.value = '1000'; weightInput.dispatchEvent(new Event('input'));
+      var top = 0;
+      for (var f = 0; f < E; f++) { if (W[f] >= weights[weights.length - 1] && nodeVis[S[f]] && nodeVis[T[f]] && st.ekindOn[ekinds.of[f]]) { top++; } }
+      check('weight filter', visEdges === top && visEdges < all);
+      weightInput.value = '0'; weightInput.dispatchEvent(new Event('input'));
+      check('weight filter restores', visEdges === all);
+    }
+    st.edgeSel = -1; select(-1); fitView(); st.touched = false;
+    draw();
+    body.dataset.selftest = failed.length ? 'failed: ' + failed.join(', ') : 'ok';
+  }
 })();

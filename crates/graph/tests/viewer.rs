@@ -61,11 +61,14 @@ fn edge(source: &str, target: &str, kind: &str, weight: f64, context: &str) -> V
 }
 
 /// 6 distinct nodes (one duplicate id dropped) and 7 edges (one with an unknown endpoint
-/// dropped), with hostile text in a label, in evidence context, the title and a note.
+/// dropped), with hostile text in a label, in evidence context, the title and a note, and
+/// names that are special to JavaScript objects as a kind, a detail and a metric.
 fn small() -> ViewGraph {
     let mut evil = node(EVIL_ID, "email", 1, 3.0);
     evil.label = format!("evil {HOSTILE}");
     evil.details.insert(HOSTILE.into(), HOSTILE.into());
+    evil.details.insert("__proto__".into(), "toString".into());
+    evil.metrics.insert("__proto__".into(), 1.0);
     ViewGraph {
         title: format!("Case 7 {HOSTILE}"),
         nodes: vec![
@@ -74,7 +77,7 @@ fn small() -> ViewGraph {
             node("phone:+49301234567", "phone", 1, 2.0),
             node("domain:example.org", "domain", 2, 2.0),
             node("ip:10.0.0.1", "ip", 2, 2.0),
-            node("wallet:bc1qexample", "wallet", 3, 2.0),
+            node("wallet:bc1qexample", "constructor", 3, 2.0),
             node("ip:10.0.0.1", "ip", 9, 9.0),
         ],
         edges: vec![
@@ -183,7 +186,8 @@ impl Page {
         assert_eq!(
             self.body_attr("data-status").as_deref(),
             Some("ready"),
-            "{}",
+            "last error: {:?}\n{}",
+            self.body_attr("data-last-error"),
             self.stderr
         );
         assert_eq!(
@@ -314,6 +318,43 @@ fn small_graph_in_webgl() {
     check_small(&["--enable-unsafe-swiftshader"], "", Some("webgl"));
 }
 
+/// The page's self-test drives it with synthetic events: click picking, the node panel's
+/// edge list opening the evidence, wheel zoom around the cursor, drag, search, filters.
+fn check_selftest(extra: &[&str], fragment: &str) {
+    let Some(browser) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "small.html", &render(&small()));
+    let page = load(&browser, &file, fragment, extra);
+    page.assert_ready(6, 7);
+    assert_eq!(page.body_attr("data-selftest").as_deref(), Some("ok"));
+}
+
+#[test]
+fn interaction_selftest_webgl() {
+    check_selftest(&["--enable-unsafe-swiftshader"], "#selftest");
+}
+
+#[test]
+fn interaction_selftest_canvas() {
+    check_selftest(&[], "#selftest&renderer=canvas");
+}
+
+#[test]
+fn empty_graph_is_ready() {
+    let Some(browser) = chromium() else { return };
+    let graph = ViewGraph {
+        title: String::new(),
+        nodes: Vec::new(),
+        edges: Vec::new(),
+        notes: Vec::new(),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "empty.html", &render(&graph));
+    let page = load(&browser, &file, "#selftest", &[]);
+    page.assert_ready(0, 0);
+    assert_eq!(page.body_attr("data-selftest").as_deref(), Some("ok"));
+}
+
 #[test]
 fn small_graph_with_plain_flags() {
     check_small(&[], "", None);
@@ -337,8 +378,14 @@ fn ten_thousand_nodes_in_both_renderers() {
     let webgl = load(&browser, &file, "", &["--enable-unsafe-swiftshader"]);
     webgl.assert_ready(nodes, edges);
     assert_eq!(webgl.body_attr("data-renderer").as_deref(), Some("webgl"));
-    let canvas = load(&browser, &file, "#renderer=canvas&colour=community", &[]);
+    let canvas = load(
+        &browser,
+        &file,
+        "#renderer=canvas&colour=community&selftest",
+        &[],
+    );
     canvas.assert_ready(nodes, edges);
+    assert_eq!(canvas.body_attr("data-selftest").as_deref(), Some("ok"));
     assert_eq!(canvas.body_attr("data-renderer").as_deref(), Some("canvas"));
 }
 
