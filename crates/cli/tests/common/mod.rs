@@ -200,3 +200,100 @@ pub fn sha256_hex(data: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(data))
 }
+
+/// Headless Chromium (`chromium` or `chromium-browser` on PATH); `None` with a note when it
+/// is absent outside CI, a failure under CI.
+pub fn chromium() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    for dir in std::env::split_paths(&path) {
+        for name in ["chromium", "chromium-browser"] {
+            let c = dir.join(name);
+            if c.is_file() {
+                return Some(c);
+            }
+        }
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("chromium is required in CI");
+    }
+    eprintln!("note: chromium not found on PATH; skipping the browser check");
+    None
+}
+
+/// A page as headless Chromium left it: the DOM after scripts ran, and the browser's log.
+pub struct Page {
+    pub dom: String,
+    pub log: String,
+}
+
+impl Page {
+    /// An attribute of the `<body>` element.
+    pub fn body_attr(&self, name: &str) -> Option<String> {
+        let start = self.dom.find("<body")?;
+        let tag = &self.dom[start..start + self.dom[start..].find('>')?];
+        let key = format!(" {name}=\"");
+        let at = tag.find(&key)? + key.len();
+        Some(tag[at..at + tag[at..].find('"')?].to_string())
+    }
+
+    /// Console lines and uncaught errors (Chromium logs every console message as
+    /// `INFO:CONSOLE`; the pages never log, so any such line is a fault).
+    pub fn console_faults(&self) -> Vec<&str> {
+        self.log
+            .lines()
+            .filter(|l| {
+                (l.contains(":CONSOLE") && !l.contains("GL Driver Message"))
+                    || l.contains("Uncaught")
+            })
+            .collect()
+    }
+}
+
+/// Loads a local HTML file in headless Chromium (no network, no GPU) and, with `screenshot`,
+/// saves a PNG of it too.
+pub fn load_page(browser: &Path, file: &Path, screenshot: Option<&Path>) -> Page {
+    let profile = tempfile::tempdir().unwrap();
+    let base = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--no-first-run",
+        "--virtual-time-budget=5000",
+        "--enable-logging=stderr",
+        "--v=0",
+    ];
+    let url = format!("file://{}", file.display());
+    let run = |extra: &[String]| -> Output {
+        let mut child = Command::new(browser)
+            .args(base)
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .args(extra)
+            .arg(&url)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if started.elapsed() > Duration::from_secs(90) {
+                child.kill().unwrap();
+                panic!("chromium did not finish within 90 s");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        child.wait_with_output().unwrap()
+    };
+    let o = run(&["--dump-dom".to_string()]);
+    if let Some(png) = screenshot {
+        let s = run(&[
+            format!("--screenshot={}", png.display()),
+            "--window-size=1400,900".to_string(),
+        ]);
+        assert!(png.exists(), "no screenshot: {}", String::from_utf8_lossy(&s.stderr));
+    }
+    Page {
+        dom: String::from_utf8_lossy(&o.stdout).into_owned(),
+        log: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
