@@ -165,9 +165,9 @@ impl Graph {
         Ok(g)
     }
 
-    /// Serialises the graph (pretty JSON, stable order).
+    /// Serialises the graph (compact JSON on one line, stable order).
     pub fn to_json(&self) -> Result<String, GraphError> {
-        let mut s = serde_json::to_string_pretty(self).map_err(|e| GraphError::Parse {
+        let mut s = serde_json::to_string(self).map_err(|e| GraphError::Parse {
             what: "graph".into(),
             line: 0,
             message: e.to_string(),

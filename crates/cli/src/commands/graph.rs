@@ -221,8 +221,10 @@ fn emit(rows: &Rows, f: Option<GraphFormat>, notes: &[String]) -> anyhow::Result
     Ok(())
 }
 
+/// A stored graph starts with its format field (records start with `"record"`).
 fn is_graph_file(first_line: &str) -> bool {
-    first_line.trim() == "{"
+    let t = first_line.trim_start();
+    t == "{" || t.starts_with("{\"format\":\"peel-graph\"")
 }
 
 fn build(
