@@ -142,8 +142,11 @@ fn kind(data: &[u8]) -> Option<Format> {
     field_name_len(data)?;
     let fields = header_fields(data);
     let has = |name: &str| fields.iter().any(|(n, _)| n == name);
-    (has("from") && ["to", "date", "message-id", "subject", "received"].iter().any(|n| has(n)))
-        .then_some(Format::Eml)
+    (has("from")
+        && ["to", "date", "message-id", "subject", "received"]
+            .iter()
+            .any(|n| has(n)))
+    .then_some(Format::Eml)
 }
 
 /// The line starting at `pos`: its end without the line terminator, and where the next
@@ -174,7 +177,10 @@ fn field_name_len(data: &[u8]) -> Option<usize> {
         return None;
     }
     let rest = data.get(n..)?;
-    let ws = rest.iter().take_while(|&&c| c == b' ' || c == b'\t').count();
+    let ws = rest
+        .iter()
+        .take_while(|&&c| c == b' ' || c == b'\t')
+        .count();
     (rest.get(ws) == Some(&b':')).then_some(n)
 }
 
@@ -471,8 +477,7 @@ fn tokenize(s: &str) -> Vec<T> {
             c => {
                 let mut a = String::from(c);
                 while let Some(&d) = it.peek() {
-                    if d.is_whitespace() || SPECIALS.contains(&d) || matches!(d, '"' | '(' | '[')
-                    {
+                    if d.is_whitespace() || SPECIALS.contains(&d) || matches!(d, '"' | '(' | '[') {
                         break;
                     }
                     a.push(d);
@@ -511,9 +516,7 @@ fn addresses(s: &str, out: &mut Vec<Address>) {
                 cur.clear();
             }
             // A group's name (`undisclosed-recipients:`).
-            Tok::Special(':')
-                if !in_angle && !cur.iter().any(|t| t.tok == Tok::Special('@')) =>
-            {
+            Tok::Special(':') if !in_angle && !cur.iter().any(|t| t.tok == Tok::Special('@')) => {
                 cur.clear()
             }
             _ => cur.push(t),
@@ -705,7 +708,9 @@ fn encoded_word(s: &str) -> Option<(String, usize)> {
     let text_start = q1 + 3;
     let text_len = body.get(text_start..)?.find("?=")?;
     let text = body.get(text_start..text_start + text_len)?;
-    if charset.is_empty() || charset.contains(char::is_whitespace) || text.contains(char::is_whitespace)
+    if charset.is_empty()
+        || charset.contains(char::is_whitespace)
+        || text.contains(char::is_whitespace)
     {
         return None;
     }
@@ -911,7 +916,9 @@ mod tests {
     #[test]
     fn address_lists() {
         assert_eq!(
-            list(r#" "Smith, John" <john@example.org>, bob@example.net (Bob B), <carol@example.org> "#),
+            list(
+                r#" "Smith, John" <john@example.org>, bob@example.net (Bob B), <carol@example.org> "#
+            ),
             [
                 a(Some("Smith, John"), "john@example.org"),
                 a(Some("Bob B"), "bob@example.net"),
@@ -932,7 +939,9 @@ mod tests {
             [a(Some("John Q. Public"), "jqp@example.org")]
         );
         assert_eq!(
-            list(r#""john \"jd\" doe"@example.org, Pete(A comment)<pete(his account)@example.com>"#),
+            list(
+                r#""john \"jd\" doe"@example.org, Pete(A comment)<pete(his account)@example.com>"#
+            ),
             [
                 a(None, r#""john \"jd\" doe"@example.org"#),
                 a(Some("Pete"), "pete@example.com"),
@@ -956,15 +965,24 @@ mod tests {
 
     #[test]
     fn encoded_words() {
-        assert_eq!(decode_words("=?UTF-8?Q?caf=C3=A9_au_lait?="), "café au lait");
-        assert_eq!(decode_words("=?ISO-8859-1?Q?Andr=E9?= Pirard"), "André Pirard");
+        assert_eq!(
+            decode_words("=?UTF-8?Q?caf=C3=A9_au_lait?="),
+            "café au lait"
+        );
+        assert_eq!(
+            decode_words("=?ISO-8859-1?Q?Andr=E9?= Pirard"),
+            "André Pirard"
+        );
         assert_eq!(decode_words("=?iso-8859-1?b?QW5kcuk=?="), "André");
         // White space between encoded-words goes; elsewhere it stays.
         assert_eq!(decode_words("=?UTF-8?Q?a?= =?UTF-8?Q?b?="), "ab");
         assert_eq!(decode_words("=?UTF-8?Q?a?=  x  =?UTF-8?Q?b?="), "a  x  b");
         assert_eq!(decode_words("x =?UTF-8?Q?a?="), "x a");
         // Not encoded-words: left alone.
-        assert_eq!(decode_words("=?x-unknown?Q?a?= =?utf-8?X?a?="), "=?x-unknown?Q?a?= =?utf-8?X?a?=");
+        assert_eq!(
+            decode_words("=?x-unknown?Q?a?= =?utf-8?X?a?="),
+            "=?x-unknown?Q?a?= =?utf-8?X?a?="
+        );
         assert_eq!(decode_words("=?utf-8?Q?broken"), "=?utf-8?Q?broken");
         assert_eq!(decode_words("1 =? 2"), "1 =? 2");
         assert_eq!(decode_words("=?UTF-8*en?Q?hi?="), "hi");
@@ -974,17 +992,35 @@ mod tests {
     #[test]
     fn dates() {
         let d = |s: &str| parse_date(s).map(|t| t.to_string());
-        assert_eq!(d("Thu, 14 Mar 2024 10:00:00 +0100").unwrap(), "2024-03-14T09:00:00Z");
-        assert_eq!(d("14 Mar 2024 10:00 -0530").unwrap(), "2024-03-14T15:30:00Z");
-        assert_eq!(d("Fri, 21 Nov 97 09:55:06 GMT").unwrap(), "1997-11-21T09:55:06Z");
-        assert_eq!(d("Thu, 13 Feb 2024 23:32:47 EST").unwrap(), "2024-02-14T04:32:47Z");
+        assert_eq!(
+            d("Thu, 14 Mar 2024 10:00:00 +0100").unwrap(),
+            "2024-03-14T09:00:00Z"
+        );
+        assert_eq!(
+            d("14 Mar 2024 10:00 -0530").unwrap(),
+            "2024-03-14T15:30:00Z"
+        );
+        assert_eq!(
+            d("Fri, 21 Nov 97 09:55:06 GMT").unwrap(),
+            "1997-11-21T09:55:06Z"
+        );
+        assert_eq!(
+            d("Thu, 13 Feb 2024 23:32:47 EST").unwrap(),
+            "2024-02-14T04:32:47Z"
+        );
         assert_eq!(
             d("Mon, 1 Apr 2024 08:00:00 +0000 (UTC)").unwrap(),
             "2024-04-01T08:00:00Z"
         );
-        assert_eq!(d("Thu Mar 14 10:00:00 2024").unwrap(), "2024-03-14T10:00:00Z");
+        assert_eq!(
+            d("Thu Mar 14 10:00:00 2024").unwrap(),
+            "2024-03-14T10:00:00Z"
+        );
         assert_eq!(d("1 jan 05 00:00:00 z").unwrap(), "2005-01-01T00:00:00Z");
-        assert_eq!(d("Sat, 31 Dec 2016 23:59:60 +0000").unwrap(), "2016-12-31T23:59:59Z");
+        assert_eq!(
+            d("Sat, 31 Dec 2016 23:59:60 +0000").unwrap(),
+            "2016-12-31T23:59:59Z"
+        );
         for bad in [
             "",
             "yesterday",
@@ -1021,7 +1057,10 @@ From: not-a-header@example.com\r\n";
         assert_eq!(m0.from, [a(Some("Alice A."), "alice@example.org")]);
         assert_eq!(
             m0.to,
-            [a(Some("Bob"), "bob@example.net"), a(Some("Carol"), "carol@example.org")]
+            [
+                a(Some("Bob"), "bob@example.net"),
+                a(Some("Carol"), "carol@example.org")
+            ]
         );
         assert_eq!(m0.cc, [a(None, "dave@example.com")]);
         assert_eq!(m0.subject.as_deref(), Some("Re: plan for Friday"));
@@ -1035,11 +1074,11 @@ From: not-a-header@example.com\r\n";
     fn what_is_not_a_message() {
         for not in [
             &b""[..],
-            b"From: alice@example.org\n\nbody",           // From alone
-            b"To: bob@example.net\nSubject: x\n\n",       // no From
+            b"From: alice@example.org\n\nbody",     // From alone
+            b"To: bob@example.net\nSubject: x\n\n", // no From
             b"\nFrom: alice@example.org\nTo: b@example.net\n", // not at the start
             b"From alice@example.org 2024\nno header here\n",
-            b"From here on\nSubject: x\n",                 // no digit: no postmark
+            b"From here on\nSubject: x\n", // no digit: no postmark
             b"MZ\x90\x00\x03",
             b"Fromage: brie\nTo: x\n",
         ] {
@@ -1058,7 +1097,8 @@ From: not-a-header@example.com\r\n";
     #[test]
     fn an_mbox_is_split_at_its_separators() {
         let first = "From: alice@example.org\nTo: bob@example.net\nSubject: one\n\nHello\n>From the start\n\nFrom the end of the line\n";
-        let second = "From: bob@example.net\r\nTo: alice@example.org\r\nDate: bad date\r\n\r\nHi\r\n";
+        let second =
+            "From: bob@example.net\r\nTo: alice@example.org\r\nDate: bad date\r\n\r\nHi\r\n";
         let third = "From: carol@example.org\nTo: dave@example.com\n\nlast";
         let mbox = format!(
             "From alice@example.org Thu Mar 14 10:00:00 2024\n{first}\n\
@@ -1100,7 +1140,8 @@ From - Fri Mar 15 09:00:00 2024\n{third}"
         m.extend(b"\n\n");
         assert_eq!(parse(&m)[0].to.len(), MAX_ADDRESSES);
         // Unterminated quotes, comments, brackets and encoded-words; stray bytes.
-        let m = b"From: \"a (b <c =?utf-8?q?\xff\xfe\nTo: ((((\nDate: ,,,, ::::\nSubject: =?=?=??=\n";
+        let m =
+            b"From: \"a (b <c =?utf-8?q?\xff\xfe\nTo: ((((\nDate: ,,,, ::::\nSubject: =?=?=??=\n";
         let v = parse(m);
         assert_eq!(v.len(), 1);
         assert!(v[0].from.is_empty() && v[0].to.is_empty() && v[0].date.is_none());
