@@ -18,6 +18,7 @@ pub mod anchor;
 pub mod decode;
 pub mod exec;
 pub mod exif;
+pub mod mail;
 pub mod scanners;
 pub mod validate;
 

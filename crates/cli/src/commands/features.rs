@@ -105,7 +105,8 @@ enum Job<'a> {
 /// What one job yields, in order.
 struct Done {
     features: Vec<FeatureRecord>,
-    /// Executable records (PE/ELF/Mach-O found in files or decoded streams).
+    /// Object records: executables (PE/ELF/Mach-O), EXIF, mail messages, found in files or
+    /// decoded streams.
     execs: Vec<serde_json::Value>,
     error: Option<ErrorRecord>,
     bytes: u64,
@@ -398,6 +399,7 @@ pub fn run(evidence: &Path, o: &FeatureOptions, g: Globals) -> anyhow::Result<Ou
                         ));
                     }
                     let mut problems = Vec::new();
+                    let mut mail_cut = None;
                     x.scan_deep_objects(
                         &data,
                         &o.limits,
@@ -429,9 +431,34 @@ pub fn run(evidence: &Path, o: &FeatureOptions, g: Globals) -> anyhow::Result<Ou
                                     &ev.name,
                                 ));
                             }
+                            let (messages, more) = peel_extract::mail::parse_with(
+                                bytes,
+                                peel_extract::mail::MAX_MESSAGES,
+                            );
+                            for m in messages {
+                                let v = serde_json::to_value(m).unwrap_or_default();
+                                execs.push(object_record(
+                                    "message",
+                                    v,
+                                    &with_layers(&loc, layers),
+                                    entry,
+                                    &ev.name,
+                                ));
+                            }
+                            if more {
+                                mail_cut.get_or_insert_with(|| {
+                                    (
+                                        with_layers(&loc, layers),
+                                        format!(
+                                            "more than {} mail messages; the rest not listed",
+                                            peel_extract::mail::MAX_MESSAGES
+                                        ),
+                                    )
+                                });
+                            }
                         },
                     );
-                    if let Some((l, m)) = problems.into_iter().next() {
+                    if let Some((l, m)) = problems.into_iter().next().or(mail_cut) {
                         error = error.or(Some(ErrorRecord::new(&ev.name, l, m)));
                     }
                 } else {
@@ -666,12 +693,18 @@ pub fn run(evidence: &Path, o: &FeatureOptions, g: Globals) -> anyhow::Result<Ou
                             ListFormat::Table => writeln!(
                                 w,
                                 "{:<7} {:<44} {:<5} {}",
-                                if e["record"] == "exif" {
-                                    "exif"
-                                } else {
-                                    "exec"
+                                match e["record"].as_str() {
+                                    Some("exif") => "exif",
+                                    Some("message") => "message",
+                                    _ => "exec",
                                 },
-                                if e["record"] == "exif" {
+                                if e["record"] == "message" {
+                                    peel_core::sink::escape_for_terminal(&format!(
+                                        "{} {}",
+                                        e["from"][0]["address"].as_str().unwrap_or("?"),
+                                        e["date"].as_str().unwrap_or("-")
+                                    ))
+                                } else if e["record"] == "exif" {
                                     format!(
                                         "{} {} {}",
                                         e["model"].as_str().unwrap_or("?"),
