@@ -551,8 +551,10 @@ entity=plate,place=camera,time=time,lat=lat,lon=lon --type plate --colocate 120 
         format: Option<GraphFormat>,
     },
     /// The most central entities.
-    #[command(after_help = "Examples:\n  peel graph top graph.json --by pagerank -n 10\n  \
-peel graph top graph.json --by betweenness --kind email")]
+    #[command(
+        after_help = "Examples:\n  peel graph top graph.json --by pagerank -n 10\n  \
+peel graph top graph.json --by betweenness --kind email"
+    )]
     Top {
         /// Graph file.
         graph: PathBuf,
@@ -587,9 +589,11 @@ peel graph top graph.json --by betweenness --kind email")]
         format: Option<GraphFormat>,
     },
     /// Shortest (and k-shortest) paths between two entities, with the evidence for every hop.
-    #[command(after_help = "Nodes are named by key (email:alice@example.org) or value \
+    #[command(
+        after_help = "Nodes are named by key (email:alice@example.org) or value \
 (alice@example.org, +447700900123).\n\nExample:\n  peel graph path graph.json alice@example.org \
-+447700900456 -k 3")]
++447700900456 -k 3"
+    )]
     Path {
         /// Graph file.
         graph: PathBuf,
@@ -657,9 +661,11 @@ peel graph top graph.json --by betweenness --kind email")]
         format: Option<GraphFormat>,
     },
     /// Write the graph for Gephi, Neo4j, Graphviz, Cytoscape, spreadsheets.
-    #[command(after_help = "Examples:\n  peel graph export graph.json --to graphml -o graph.graphml\n  \
+    #[command(
+        after_help = "Examples:\n  peel graph export graph.json --to graphml -o graph.graphml\n  \
 peel graph export graph.json --to neo4j -o neo4j-import/\n  peel graph export graph.json --to dot \
---types email,phone --min-weight 2 -o people.dot && dot -Tsvg people.dot > people.svg")]
+--types email,phone --min-weight 2 -o people.dot && dot -Tsvg people.dot > people.svg"
+    )]
     Export {
         /// Graph file.
         graph: PathBuf,

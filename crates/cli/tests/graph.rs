@@ -48,22 +48,55 @@ fn case() -> &'static Case {
         let text = ok(&["features", "-q", "--format", "jsonl", img.to_str().unwrap()]);
         std::fs::write(&features, text).unwrap();
         let c = Case { dir, features };
-        ok(&["graph", "build", "-q", c.features.to_str().unwrap(), "-o", &c.s("mail.json")]);
+        ok(&[
+            "graph",
+            "build",
+            "-q",
+            c.features.to_str().unwrap(),
+            "-o",
+            &c.s("mail.json"),
+        ]);
         let calls = testdata().join("graph/calls.csv");
         ok(&[
-            "graph", "ingest-csv", "-q", calls.to_str().unwrap(), "--map",
+            "graph",
+            "ingest-csv",
+            "-q",
+            calls.to_str().unwrap(),
+            "--map",
             "from=caller,to=callee,time=start,kind=call,note=type,weight=duration_s",
-            "--type", "phone", "--default-region", "GB", "-o", &c.s("calls.json"),
+            "--type",
+            "phone",
+            "--default-region",
+            "GB",
+            "-o",
+            &c.s("calls.json"),
         ]);
         let anpr = testdata().join("graph/anpr.csv");
         ok(&[
-            "graph", "ingest-csv", "-q", anpr.to_str().unwrap(), "--map",
-            "entity=plate,place=camera,time=time,lat=lat,lon=lon", "--type", "plate",
-            "--colocate", "120", "-o", &c.s("anpr.json"),
+            "graph",
+            "ingest-csv",
+            "-q",
+            anpr.to_str().unwrap(),
+            "--map",
+            "entity=plate,place=camera,time=time,lat=lat,lon=lon",
+            "--type",
+            "plate",
+            "--colocate",
+            "120",
+            "-o",
+            &c.s("anpr.json"),
         ]);
         ok(&[
-            "graph", "build", "-q", "--default-region", "GB", c.features.to_str().unwrap(),
-            &c.s("calls.json"), &c.s("anpr.json"), "-o", &c.s("case.json"),
+            "graph",
+            "build",
+            "-q",
+            "--default-region",
+            "GB",
+            c.features.to_str().unwrap(),
+            &c.s("calls.json"),
+            &c.s("anpr.json"),
+            "-o",
+            &c.s("case.json"),
         ]);
         c
     })
@@ -217,7 +250,10 @@ fn mail_links_equal_the_truth_with_their_evidence() {
 fn calls_and_sightings_equal_the_truth() {
     let c = case();
     let g = load(&c.path("calls.json"));
-    assert_eq!(edges_of(&g, "call"), truth_edges("graph/calls.tsv", "phone"));
+    assert_eq!(
+        edges_of(&g, "call"),
+        truth_edges("graph/calls.tsv", "phone")
+    );
     // Weights are the summed durations; evidence rows cite the CSV line.
     let csv = std::fs::read_to_string(testdata().join("graph/calls.csv")).unwrap();
     let total: f64 = csv
@@ -234,9 +270,16 @@ fn calls_and_sightings_equal_the_truth() {
         .map(|e| e["weight"].as_f64().unwrap())
         .sum();
     assert_eq!(sum, total);
-    let first = &g["edges"].as_array().unwrap().iter().find(|e| e["kind"] == "call").unwrap()
-        ["evidence"][0];
-    assert!(first["locator"].as_str().unwrap().contains("calls.csv:"), "{first}");
+    let first = &g["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "call")
+        .unwrap()["evidence"][0];
+    assert!(
+        first["locator"].as_str().unwrap().contains("calls.csv:"),
+        "{first}"
+    );
     assert!(first["note"].as_str().unwrap().starts_with("type="));
 
     let g = load(&c.path("anpr.json"));
@@ -272,8 +315,15 @@ fn common_contacts_and_paths_follow_from_the_links() {
     let c = case();
     let g = c.s("case.json");
     let got: BTreeSet<String> = rows(&[
-        "graph", "common", &g, "alice@example.org", "erin@example.net", "--links",
-        "communicates", "--format", "jsonl",
+        "graph",
+        "common",
+        &g,
+        "alice@example.org",
+        "erin@example.net",
+        "--links",
+        "communicates",
+        "--format",
+        "jsonl",
     ])
     .iter()
     .map(|r| r["key"].as_str().unwrap().to_string())
@@ -291,17 +341,34 @@ fn common_contacts_and_paths_follow_from_the_links() {
         calls
             .keys()
             .filter_map(|(a, b)| {
-                (a == x).then(|| b.clone()).or_else(|| (b == x).then(|| a.clone()))
+                (a == x)
+                    .then(|| b.clone())
+                    .or_else(|| (b == x).then(|| a.clone()))
             })
             .collect()
     };
     let (a, b) = ("phone:+447700900101", "phone:+447700900505");
     assert!(!nb(a).contains(b));
     let shared: BTreeSet<String> = nb(a).intersection(&nb(b)).cloned().collect();
-    let hops = rows(&["graph", "path", &g, "+447700900101", "+447700900505", "-k", "3", "--links", "call", "--format", "jsonl"]);
+    let hops = rows(&[
+        "graph",
+        "path",
+        &g,
+        "+447700900101",
+        "+447700900505",
+        "-k",
+        "3",
+        "--links",
+        "call",
+        "--format",
+        "jsonl",
+    ]);
     let mut by_path: BTreeMap<u64, Vec<&Value>> = BTreeMap::new();
     for h in &hops {
-        by_path.entry(h["path"].as_u64().unwrap()).or_default().push(h);
+        by_path
+            .entry(h["path"].as_u64().unwrap())
+            .or_default()
+            .push(h);
     }
     assert_eq!(by_path.len(), 3, "{hops:?}");
     let mids: BTreeSet<String> = by_path
@@ -325,7 +392,15 @@ fn common_contacts_and_paths_follow_from_the_links() {
 fn explain_lists_every_record_behind_a_link() {
     let c = case();
     let g = c.s("case.json");
-    let o = peel(&["graph", "explain", &g, "Alice@Example.org", "bob@example.net", "--format", "json"]);
+    let o = peel(&[
+        "graph",
+        "explain",
+        &g,
+        "Alice@Example.org",
+        "bob@example.net",
+        "--format",
+        "json",
+    ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let doc: Value = serde_json::from_str(&stdout(&o)).unwrap();
     let edges = doc["edges"].as_array().unwrap();
@@ -334,7 +409,10 @@ fn explain_lists_every_record_behind_a_link() {
         .filter(|e| e["kind"] == "communicates")
         .map(|e| {
             (
-                (e["source"].as_str().unwrap().into(), e["target"].as_str().unwrap().into()),
+                (
+                    e["source"].as_str().unwrap().into(),
+                    e["target"].as_str().unwrap().into(),
+                ),
                 e["evidence"].as_array().unwrap().len() as u64,
             )
         })
@@ -351,15 +429,33 @@ fn explain_lists_every_record_behind_a_link() {
     for ev in co["evidence"].as_array().unwrap() {
         let m = ev["mentions"].as_array().unwrap();
         assert_eq!(m.len(), 2);
-        assert!(m.iter().all(|x| x["context"].is_string() && x["locator"].as_str().unwrap().contains(" / @0x")));
+        assert!(
+            m.iter()
+                .all(|x| x["context"].is_string()
+                    && x["locator"].as_str().unwrap().contains(" / @0x"))
+        );
     }
     // Not linked directly: explained through the shortest path.
-    let o = peel(&["graph", "explain", &g, "AB12CDE", "alice@example.org", "--format", "json"]);
+    let o = peel(&[
+        "graph",
+        "explain",
+        &g,
+        "AB12CDE",
+        "alice@example.org",
+        "--format",
+        "json",
+    ]);
     assert_eq!(code(&o), 1);
     let doc: Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert!(doc["notes"][0].as_str().unwrap().contains("are not linked"));
     // Ambiguous or unknown names are refused with the candidates.
-    let o = peel(&["graph", "explain", &g, "nobody@example.org", "bob@example.net"]);
+    let o = peel(&[
+        "graph",
+        "explain",
+        &g,
+        "nobody@example.org",
+        "bob@example.net",
+    ]);
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("no entity in the graph matches `nobody@example.org`"));
 }
@@ -370,33 +466,75 @@ fn stop_list_removes_and_records() {
     let stop = c.path("stop.txt");
     std::fs::write(&stop, "# noise\nemail:Frank@Example.org\nre:^domain:\n").unwrap();
     let out = c.path("stopped.json");
-    ok(&["graph", "build", "-q", c.features.to_str().unwrap(), "--stop", stop.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    ok(&[
+        "graph",
+        "build",
+        "-q",
+        c.features.to_str().unwrap(),
+        "--stop",
+        stop.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     let g = load(&out);
-    let removed: Vec<&str> = g["removed"].as_array().unwrap().iter().map(|r| r["key"].as_str().unwrap()).collect();
+    let removed: Vec<&str> = g["removed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["key"].as_str().unwrap())
+        .collect();
     assert!(removed.contains(&"email:frank@example.org"));
     assert!(removed.iter().any(|k| k.starts_with("domain:")));
     for n in g["nodes"].as_array().unwrap() {
-        assert!(n["key"] != "email:frank@example.org" && !n["key"].as_str().unwrap().starts_with("domain:"));
+        assert!(
+            n["key"] != "email:frank@example.org"
+                && !n["key"].as_str().unwrap().starts_with("domain:")
+        );
     }
     for e in g["edges"].as_array().unwrap() {
-        assert!(e["source"] != "email:frank@example.org" && e["target"] != "email:frank@example.org");
+        assert!(
+            e["source"] != "email:frank@example.org" && e["target"] != "email:frank@example.org"
+        );
     }
-    let rule = g["removed"].as_array().unwrap().iter().find(|r| r["key"] == "email:frank@example.org").unwrap();
+    let rule = g["removed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["key"] == "email:frank@example.org")
+        .unwrap();
     assert_eq!(rule["rule"], "email:Frank@Example.org");
     assert!(rule["mentions"].as_u64().unwrap() > 0);
     // The same inputs give the same bytes.
     let again = c.path("stopped-again.json");
-    ok(&["graph", "build", "-q", c.features.to_str().unwrap(), "--stop", stop.to_str().unwrap(), "-o", again.to_str().unwrap()]);
+    ok(&[
+        "graph",
+        "build",
+        "-q",
+        c.features.to_str().unwrap(),
+        "--stop",
+        stop.to_str().unwrap(),
+        "-o",
+        again.to_str().unwrap(),
+    ]);
     assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&again).unwrap());
     // An existing output is never overwritten.
-    let o = peel(&["graph", "build", c.features.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let o = peel(&[
+        "graph",
+        "build",
+        c.features.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(code(&o), 2);
     assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&again).unwrap());
 }
 
 /// A Python with networkx: `PEEL_PYTHON` (set by .ci/run), else `python3` if it has it.
 fn networkx() -> Option<String> {
-    let candidates = [std::env::var("PEEL_PYTHON").ok(), Some("python3".to_string())];
+    let candidates = [
+        std::env::var("PEEL_PYTHON").ok(),
+        Some("python3".to_string()),
+    ];
     for p in candidates.into_iter().flatten() {
         let ok = Command::new(&p)
             .args(["-c", "import networkx"])
@@ -422,7 +560,12 @@ fn exports_read_back_in_networkx_graphviz_and_neo4j_grammar() {
         graph["nodes"].as_array().unwrap().len(),
         graph["edges"].as_array().unwrap().len(),
     );
-    for (to, file) in [("graphml", "case.graphml"), ("gexf", "case.gexf"), ("dot", "case.dot"), ("cytoscape", "case.cyjs")] {
+    for (to, file) in [
+        ("graphml", "case.graphml"),
+        ("gexf", "case.gexf"),
+        ("dot", "case.dot"),
+        ("cytoscape", "case.cyjs"),
+    ] {
         ok(&["graph", "export", &g, "--to", to, "-o", &c.s(file)]);
     }
     ok(&["graph", "export", &g, "--to", "neo4j", "-o", &c.s("neo4j")]);
@@ -451,13 +594,26 @@ print(json.dumps(out))
             .unwrap();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let v: Value = serde_json::from_slice(&o.stdout).unwrap();
-        assert_eq!(v["graphml"], serde_json::json!([n, e, "float", "int", "bool", "email"]));
-        assert_eq!(v["gexf"], serde_json::json!([n, e, "float", "int", "alice@example.org"]));
+        assert_eq!(
+            v["graphml"],
+            serde_json::json!([n, e, "float", "int", "bool", "email"])
+        );
+        assert_eq!(
+            v["gexf"],
+            serde_json::json!([n, e, "float", "int", "alice@example.org"])
+        );
     }
 
-    match Command::new("dot").args(["-Tsvg", "-o", &c.s("case.svg"), &c.s("case.dot")]).output() {
+    match Command::new("dot")
+        .args(["-Tsvg", "-o", &c.s("case.svg"), &c.s("case.dot")])
+        .output()
+    {
         Ok(o) => {
-            assert!(o.status.success(), "dot: {}", String::from_utf8_lossy(&o.stderr));
+            assert!(
+                o.status.success(),
+                "dot: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
             let svg = std::fs::read_to_string(c.path("case.svg")).unwrap();
             assert_eq!(svg.matches("class=\"node\"").count(), n);
             assert_eq!(svg.matches("class=\"edge\"").count(), e);
@@ -468,21 +624,33 @@ print(json.dumps(out))
 
     // Neo4j admin import: every header field is `name`, `name:type` or a special field, with
     // one :ID, one :LABEL / :START_ID, :END_ID, :TYPE; rows have as many fields as headers.
-    let types = ["int", "long", "float", "double", "boolean", "byte", "short", "char", "string", "date", "datetime"];
+    let types = [
+        "int", "long", "float", "double", "boolean", "byte", "short", "char", "string", "date",
+        "datetime",
+    ];
     let check = |file: &str, special: &[&str], rows: usize| {
         let mut rd = csv::Reader::from_path(c.path("neo4j").join(file)).unwrap();
         let head: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
         for s in special {
-            assert_eq!(head.iter().filter(|h| h.ends_with(s)).count(), 1, "{file}: {s} in {head:?}");
+            assert_eq!(
+                head.iter().filter(|h| h.ends_with(s)).count(),
+                1,
+                "{file}: {s} in {head:?}"
+            );
         }
         for h in &head {
             let (name, ty) = h.split_once(':').unwrap_or((h, ""));
             let ty = ty.trim_end_matches("[]");
             assert!(
-                ty.is_empty() || types.contains(&ty) || ["ID", "LABEL", "START_ID", "END_ID", "TYPE"].contains(&ty),
+                ty.is_empty()
+                    || types.contains(&ty)
+                    || ["ID", "LABEL", "START_ID", "END_ID", "TYPE"].contains(&ty),
                 "{file}: bad header {h}"
             );
-            assert!(name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'), "{file}: {h}");
+            assert!(
+                name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+                "{file}: {h}"
+            );
         }
         let recs: Vec<csv::StringRecord> = rd.records().map(|r| r.unwrap()).collect();
         assert_eq!(recs.len(), rows);
@@ -493,8 +661,14 @@ print(json.dumps(out))
     let rels = check("relationships.csv", &[":START_ID", ":END_ID", ":TYPE"], e);
     let ids: BTreeSet<&str> = nodes.iter().map(|r| &r[0]).collect();
     assert_eq!(ids.len(), n);
-    assert!(rels.iter().all(|r| ids.contains(&r[0]) && ids.contains(&r[1])));
-    assert!(rels.iter().all(|r| r[2].chars().all(|c| c.is_ascii_uppercase() || c == '_')));
+    assert!(
+        rels.iter()
+            .all(|r| ids.contains(&r[0]) && ids.contains(&r[1]))
+    );
+    assert!(
+        rels.iter()
+            .all(|r| r[2].chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+    );
 
     // Plain CSV and Cytoscape carry the same counts.
     let rd = csv::Reader::from_path(c.path("csv/edges.csv")).unwrap();
@@ -504,9 +678,26 @@ print(json.dumps(out))
     assert_eq!(cy["elements"]["edges"].as_array().unwrap().len(), e);
 
     // Filters apply before export.
-    ok(&["graph", "export", &g, "--to", "graphml", "--types", "email", "--edge-kinds", "communicates", "-o", &c.s("people.graphml")]);
+    ok(&[
+        "graph",
+        "export",
+        &g,
+        "--to",
+        "graphml",
+        "--types",
+        "email",
+        "--edge-kinds",
+        "communicates",
+        "-o",
+        &c.s("people.graphml"),
+    ]);
     let text = std::fs::read_to_string(c.path("people.graphml")).unwrap();
-    let emails = graph["nodes"].as_array().unwrap().iter().filter(|x| x["kind"] == "email").count();
+    let emails = graph["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["kind"] == "email")
+        .count();
     assert_eq!(text.matches("<node id=").count(), emails);
     assert_eq!(
         text.matches("<edge id=").count(),
@@ -520,16 +711,45 @@ fn stats_and_top() {
     let g = c.s("mail.json");
     let st = rows(&["graph", "stats", &g, "--format", "jsonl"]);
     let get = |what: &str, kind: &str| {
-        st.iter().find(|r| r["what"] == what && r["kind"] == kind).map(|r| r["count"].as_u64().unwrap())
+        st.iter()
+            .find(|r| r["what"] == what && r["kind"] == kind)
+            .map(|r| r["count"].as_u64().unwrap())
     };
     let truth = truth_edges("graph/communicates.tsv", "email");
     let people: BTreeSet<&String> = truth.keys().flat_map(|(a, b)| [a, b]).collect();
-    assert_eq!(get("nodes", "email"), Some(people.len() as u64));
+    // Every correspondent is a node; other addresses (message ids, addresses in bodies) are
+    // nodes too.
+    let g_json = load(&c.path("mail.json"));
+    let emails: BTreeSet<&str> = g_json["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "email")
+        .map(|n| n["key"].as_str().unwrap())
+        .collect();
+    assert!(people.iter().all(|p| emails.contains(p.as_str())));
+    assert_eq!(get("nodes", "email"), Some(emails.len() as u64));
     assert_eq!(get("edges", "communicates"), Some(truth.len() as u64));
     assert_eq!(get("nodes", "evidence"), Some(1));
     // Top by degree over communicates links: the person with most distinct correspondents.
-    let top = rows(&["graph", "top", &g, "--by", "degree", "--links", "communicates", "-n", "1", "--format", "jsonl"]);
-    let best = people.iter().map(|p| (truth_neighbours(p).len(), *p)).max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(a.1))).unwrap();
+    let top = rows(&[
+        "graph",
+        "top",
+        &g,
+        "--by",
+        "degree",
+        "--links",
+        "communicates",
+        "-n",
+        "1",
+        "--format",
+        "jsonl",
+    ]);
+    let best = people
+        .iter()
+        .map(|p| (truth_neighbours(p).len(), *p))
+        .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(a.1)))
+        .unwrap();
     assert_eq!(top[0]["key"], best.1.as_str());
     assert_eq!(top[0]["score"].as_f64().unwrap(), best.0 as f64);
 }
@@ -538,7 +758,13 @@ fn stats_and_top() {
 fn view_embeds_every_node_and_edge() {
     let c = case();
     let out = c.path("case.html");
-    ok(&["graph", "view", &c.s("case.json"), "-o", out.to_str().unwrap()]);
+    ok(&[
+        "graph",
+        "view",
+        &c.s("case.json"),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     let html = std::fs::read_to_string(&out).unwrap();
     assert!(!html.contains("<script src="), "no external scripts");
     let start = html.find("id=\"graph-data\"").unwrap();
@@ -547,16 +773,37 @@ fn view_embeds_every_node_and_edge() {
     let json_end = body.find("</script>").unwrap();
     let data: Value = serde_json::from_str(&body[json_start..json_end]).unwrap();
     let graph = load(&c.path("case.json"));
-    assert_eq!(data["nodes"].as_array().unwrap().len(), graph["nodes"].as_array().unwrap().len());
-    assert_eq!(data["edges"].as_array().unwrap().len(), graph["edges"].as_array().unwrap().len());
+    assert_eq!(
+        data["nodes"].as_array().unwrap().len(),
+        graph["nodes"].as_array().unwrap().len()
+    );
+    assert_eq!(
+        data["edges"].as_array().unwrap().len(),
+        graph["edges"].as_array().unwrap().len()
+    );
     // The page loads in Chromium, draws every node and edge, with no console errors.
     if let Some(browser) = chromium() {
         let png = c.path("case.png");
         let page = load_page(&browser, &out, Some(&png));
-        assert_eq!(page.body_attr("data-status").as_deref(), Some("ready"), "{}", page.log);
+        assert_eq!(
+            page.body_attr("data-status").as_deref(),
+            Some("ready"),
+            "{}",
+            page.log
+        );
         assert_eq!(page.body_attr("data-errors").as_deref(), Some("0"));
-        assert_eq!(page.body_attr("data-nodes"), Some(graph["nodes"].as_array().unwrap().len().to_string()));
-        assert_eq!(page.body_attr("data-edges"), Some(graph["edges"].as_array().unwrap().len().to_string()));
-        assert!(page.console_faults().is_empty(), "{:?}", page.console_faults());
+        assert_eq!(
+            page.body_attr("data-nodes"),
+            Some(graph["nodes"].as_array().unwrap().len().to_string())
+        );
+        assert_eq!(
+            page.body_attr("data-edges"),
+            Some(graph["edges"].as_array().unwrap().len().to_string())
+        );
+        assert!(
+            page.console_faults().is_empty(),
+            "{:?}",
+            page.console_faults()
+        );
     }
 }

@@ -94,8 +94,7 @@ impl<'g> Net<'g> {
             if !sel.admits(&e.kind) {
                 continue;
             }
-            let (Some(a), Some(b)) = (graph.index_of(&e.source), graph.index_of(&e.target))
-            else {
+            let (Some(a), Some(b)) = (graph.index_of(&e.source), graph.index_of(&e.target)) else {
                 continue;
             };
             if a == b {
@@ -718,7 +717,11 @@ mod tests {
         let c = net.louvain();
         assert_eq!(c.of, vec![0, 0, 0, 1, 1, 1]);
         // networkx: modularity of {a,b,c},{d,e,f} on this graph is 5/14 ≈ 0.3571.
-        assert!((c.modularity - 0.357_142_857).abs() < 1e-6, "{}", c.modularity);
+        assert!(
+            (c.modularity - 0.357_142_857).abs() < 1e-6,
+            "{}",
+            c.modularity
+        );
         assert_eq!(net.components(), vec![0; 6]);
         assert_eq!(net.common(0, 1), vec![2]);
     }
@@ -726,7 +729,15 @@ mod tests {
     #[test]
     fn k_shortest() {
         // A square a-b-d, a-c-d plus a long way a-e-f-d.
-        let g = graph(&[("a", "b"), ("b", "d"), ("a", "c"), ("c", "d"), ("a", "e"), ("e", "f"), ("f", "d")]);
+        let g = graph(&[
+            ("a", "b"),
+            ("b", "d"),
+            ("a", "c"),
+            ("c", "d"),
+            ("a", "e"),
+            ("e", "f"),
+            ("f", "d"),
+        ]);
         let net = Net::new(&g, &EdgeSelect::default());
         let p = net.paths(0, 3, 5);
         assert_eq!(p, vec![vec![0, 1, 3], vec![0, 2, 3], vec![0, 4, 5, 3]]);

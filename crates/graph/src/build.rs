@@ -659,7 +659,10 @@ impl Builder {
                 locator: rec.locator_text.clone(),
                 time: None,
                 mentions: Vec::new(),
-                note: rec.taken.as_ref().map(|t| format!("taken {t} (camera clock)")),
+                note: rec
+                    .taken
+                    .as_ref()
+                    .map(|t| format!("taken {t} (camera clock)")),
             };
             self.link(&file, &loc, "located-at", true, 1.0, ev.clone());
             let device: Vec<&str> = [rec.make.as_deref(), rec.model.as_deref()]
@@ -755,11 +758,7 @@ impl Builder {
                 let i = spans
                     .partition_point(|s| s.offset <= m.offset)
                     .checked_sub(1)
-                    .filter(|&i| {
-                        spans
-                            .get(i)
-                            .is_some_and(|s| m.offset - s.offset < s.length)
-                    });
+                    .filter(|&i| spans.get(i).is_some_and(|s| m.offset - s.offset < s.length));
                 parts.entry(i).or_default().push(m);
             }
             for (i, ms) in parts {
@@ -938,9 +937,7 @@ impl Builder {
                 evidence: a.evidence,
             });
         }
-        edges.sort_by(|a, b| {
-            (&a.source, &a.target, &a.kind).cmp(&(&b.source, &b.target, &b.kind))
-        });
+        edges.sort_by(|a, b| (&a.source, &a.target, &a.kind).cmp(&(&b.source, &b.target, &b.kind)));
         // Evidence nodes left without any edge (everything on them stopped) are dropped too.
         let used: BTreeSet<&str> = edges
             .iter()

@@ -92,7 +92,12 @@ fn num(x: f64) -> String {
 
 /// Locators of an edge's evidence, joined (at most `max`).
 fn evidence_list(e: &Edge, max: usize, sep: &str) -> String {
-    let mut v: Vec<&str> = e.evidence.iter().take(max).map(|x| x.locator.as_str()).collect();
+    let mut v: Vec<&str> = e
+        .evidence
+        .iter()
+        .take(max)
+        .map(|x| x.locator.as_str())
+        .collect();
     v.dedup();
     let mut s = v.join(sep);
     if e.count as usize > v.len() {
@@ -109,7 +114,12 @@ enum Val {
 }
 
 fn node_values(n: &Node, i: usize, m: &Metrics) -> Vec<(&'static str, Option<Val>)> {
-    let attr_f = |k: &str| n.attrs.get(k).and_then(|v| v.parse::<f64>().ok()).map(Val::F);
+    let attr_f = |k: &str| {
+        n.attrs
+            .get(k)
+            .and_then(|v| v.parse::<f64>().ok())
+            .map(Val::F)
+    };
     vec![
         ("label", Some(Val::S(n.label.clone()))),
         ("kind", Some(Val::S(n.kind.clone()))),
@@ -121,9 +131,15 @@ fn node_values(n: &Node, i: usize, m: &Metrics) -> Vec<(&'static str, Option<Val
         ("first_seen", n.first_seen.clone().map(Val::S)),
         ("last_seen", n.last_seen.clone().map(Val::S)),
         ("degree", Some(Val::F(Metrics::get(&m.degree, i)))),
-        ("weighted_degree", Some(Val::F(Metrics::get(&m.weighted, i)))),
+        (
+            "weighted_degree",
+            Some(Val::F(Metrics::get(&m.weighted, i))),
+        ),
         ("pagerank", Some(Val::F(Metrics::get(&m.pagerank, i)))),
-        ("betweenness", Some(Val::F(Metrics::get(&m.betweenness.scores, i)))),
+        (
+            "betweenness",
+            Some(Val::F(Metrics::get(&m.betweenness.scores, i))),
+        ),
         (
             "community",
             m.communities.of.get(i).map(|&c| Val::I(c as i64)),
@@ -287,11 +303,10 @@ pub fn gexf(g: &Graph, m: &Metrics) -> String {
                 if *k == "label" || *k == "weight" {
                     continue;
                 }
-                if let Some(v) = rows.iter().find_map(|r| {
-                    r.iter()
-                        .find(|(x, _)| x == k)
-                        .and_then(|(_, v)| v.as_ref())
-                }) {
+                if let Some(v) = rows
+                    .iter()
+                    .find_map(|r| r.iter().find(|(x, _)| x == k).and_then(|(_, v)| v.as_ref()))
+                {
                     out.push((k, val_type(v)));
                 }
             }
@@ -310,13 +325,10 @@ pub fn gexf(g: &Graph, m: &Metrics) -> String {
     let _ = writeln!(
         s,
         "    <description>{}</description>\n  </meta>",
-        xml(&format!(
-            "association graph from {}",
-            g.inputs.join(", ")
-        ))
+        xml(&format!("association graph from {}", g.inputs.join(", ")))
     );
     s.push_str(
-        "  <graph defaultedgetype=\"undirected\" mode=\"dynamic\" timeformat=\"dateTime\" \
+        "  <graph defaultedgetype=\"undirected\" mode=\"dynamic\" timeformat=\"date\" \
          timezone=\"UTC\">\n",
     );
     for (class, ks) in [("node", &nkeys), ("edge", &ekeys)] {
@@ -541,7 +553,11 @@ pub fn neo4j(g: &Graph, m: &Metrics) -> (String, String) {
             neo(&n.label),
             n.kind.clone(),
             n.mentions.to_string(),
-            n.sources.iter().map(|s| neo(s)).collect::<Vec<_>>().join(";"),
+            n.sources
+                .iter()
+                .map(|s| neo(s))
+                .collect::<Vec<_>>()
+                .join(";"),
             n.first_seen.clone().unwrap_or_default(),
             n.last_seen.clone().unwrap_or_default(),
             num(Metrics::get(&m.degree, i)),
@@ -575,7 +591,11 @@ pub fn neo4j(g: &Graph, m: &Metrics) -> (String, String) {
             num(e.weight),
             e.count.to_string(),
             e.directed.to_string(),
-            e.sources.iter().map(|s| neo(s)).collect::<Vec<_>>().join(";"),
+            e.sources
+                .iter()
+                .map(|s| neo(s))
+                .collect::<Vec<_>>()
+                .join(";"),
             e.first_seen.clone().unwrap_or_default(),
             e.last_seen.clone().unwrap_or_default(),
             e.evidence

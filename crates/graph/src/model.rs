@@ -225,8 +225,7 @@ impl Graph {
             .iter()
             .filter(|n| {
                 n.label.to_lowercase() == lower
-                    || crate::resolve::resolve(&n.kind, name, None)
-                        .is_some_and(|r| r.key == n.key)
+                    || crate::resolve::resolve(&n.kind, name, None).is_some_and(|r| r.key == n.key)
             })
             .collect();
         out.dedup_by(|a, b| a.key == b.key);

@@ -104,7 +104,9 @@ pub fn resolve(kind: &str, value: &str, region: Option<&str>) -> Option<Resolved
                     let auth = rest.get(..end).unwrap_or(rest);
                     let auth = auth.rsplit_once('@').map_or(auth, |(_, h)| h);
                     if auth.starts_with('[') {
-                        auth.split_once(']').map_or(auth, |(h, _)| h).trim_start_matches('[')
+                        auth.split_once(']')
+                            .map_or(auth, |(h, _)| h)
+                            .trim_start_matches('[')
                     } else {
                         auth.split_once(':').map_or(auth, |(h, _)| h)
                     }
@@ -279,7 +281,9 @@ mod tests {
             "host:2001:db8::1"
         );
         assert_eq!(
-            resolve("ipv6", "2001:0db8:0:0:0:0:0:1", None).unwrap().label,
+            resolve("ipv6", "2001:0db8:0:0:0:0:0:1", None)
+                .unwrap()
+                .label,
             "2001:db8::1"
         );
         assert_eq!(
@@ -287,7 +291,9 @@ mod tests {
             "00:1a:2b:3c:4d:5e"
         );
         assert_eq!(
-            resolve("iban", "gb82 west 1234 5698 7654 32", None).unwrap().label,
+            resolve("iban", "gb82 west 1234 5698 7654 32", None)
+                .unwrap()
+                .label,
             "GB82WEST12345698765432"
         );
         assert_eq!(resolve("btc", "x", None).unwrap().kind, "wallet");

@@ -412,8 +412,14 @@ mod tests {
         assert_eq!(m.note, vec!["type"]);
         assert!(ColumnMap::parse("from=a").is_err());
         assert!(ColumnMap::parse("from=a,to=b,colour=c").is_err());
-        assert_eq!(utc_time("2024-03-15T11:00:00+01:00").0, "2024-03-15T10:00:00Z");
-        assert_eq!(utc_time("2024-03-15 10:00:00"), ("2024-03-15T10:00:00Z".into(), true));
+        assert_eq!(
+            utc_time("2024-03-15T11:00:00+01:00").0,
+            "2024-03-15T10:00:00Z"
+        );
+        assert_eq!(
+            utc_time("2024-03-15 10:00:00"),
+            ("2024-03-15T10:00:00Z".into(), true)
+        );
         assert_eq!(utc_time("yesterday"), ("yesterday".into(), false));
     }
 }

@@ -29,10 +29,7 @@ fn view_evidence(ev: &Evidence) -> ViewEvidence {
         locator: ev.locator.clone(),
         evidence: ev.source.clone(),
         time: ev.time.clone(),
-        context: ev
-            .mentions
-            .iter()
-            .find_map(|m| m.context.clone()),
+        context: ev.mentions.iter().find_map(|m| m.context.clone()),
         note,
     }
 }
@@ -87,8 +84,12 @@ pub fn model(g: &Graph, m: &Metrics) -> ViewGraph {
         .edges
         .iter()
         .map(|e| {
-            let mut evidence: Vec<ViewEvidence> =
-                e.evidence.iter().take(VIEW_EVIDENCE).map(view_evidence).collect();
+            let mut evidence: Vec<ViewEvidence> = e
+                .evidence
+                .iter()
+                .take(VIEW_EVIDENCE)
+                .map(view_evidence)
+                .collect();
             let shown = evidence.len() as u64;
             if e.count > shown {
                 evidence.push(ViewEvidence {

@@ -36,8 +36,8 @@ fn select(l: &LinkArgs) -> EdgeSelect {
 }
 
 fn load(path: &Path) -> anyhow::Result<Graph> {
-    let text = fs::read_to_string(path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     Graph::from_json(&text).with_context(|| format!("{} is not a readable graph", path.display()))
 }
 
@@ -66,8 +66,7 @@ fn save_folder(out: &Path, files: &[(&str, &str)]) -> anyhow::Result<()> {
         .tempdir_in(parent)
         .with_context(|| format!("cannot create a folder in {}", parent.display()))?;
     for (name, text) in files {
-        fs::write(tmp.path().join(name), text)
-            .with_context(|| format!("cannot write {name}"))?;
+        fs::write(tmp.path().join(name), text).with_context(|| format!("cannot write {name}"))?;
     }
     let kept = tmp.keep();
     if let Err(e) = fs::rename(&kept, out) {
@@ -254,7 +253,9 @@ fn build(
             ))
         };
         let head = {
-            let buf = r.fill_buf().with_context(|| format!("cannot read {name}"))?;
+            let buf = r
+                .fill_buf()
+                .with_context(|| format!("cannot read {name}"))?;
             let end = buf.iter().position(|&b| b == b'\n').unwrap_or(buf.len());
             String::from_utf8_lossy(buf.get(..end).unwrap_or(&[])).into_owned()
         };
@@ -262,7 +263,7 @@ fn build(
             let mut text = String::new();
             r.read_to_string(&mut text)
                 .with_context(|| format!("cannot read {name}"))?;
-            let sub = Graph::from_json(&text).with_context(|| format!("{name}"))?;
+            let sub = Graph::from_json(&text).with_context(|| name.clone())?;
             b.add_graph(sub, &name);
         } else {
             b.read_records(r, &name)?;
@@ -322,14 +323,26 @@ fn stats(graph: &Graph, sel: &EdgeSelect, f: Option<GraphFormat>) -> anyhow::Res
     rows.push(vec![json!("links"), json!("pairs"), json!(net.links.len())]);
     rows.push(vec![json!("components"), json!("all"), json!(sizes.len())]);
     let linked = sizes.values().filter(|&&s| s > 1).count();
-    rows.push(vec![json!("components"), json!("with links"), json!(linked)]);
+    rows.push(vec![
+        json!("components"),
+        json!("with links"),
+        json!(linked),
+    ]);
     rows.push(vec![
         json!("components"),
         json!("largest"),
         json!(sizes.values().max().copied().unwrap_or(0)),
     ]);
-    rows.push(vec![json!("removed"), json!("stop list"), json!(graph.removed.len())]);
-    rows.push(vec![json!("inputs"), json!("all"), json!(graph.inputs.len())]);
+    rows.push(vec![
+        json!("removed"),
+        json!("stop list"),
+        json!(graph.removed.len()),
+    ]);
+    rows.push(vec![
+        json!("inputs"),
+        json!("all"),
+        json!(graph.inputs.len()),
+    ]);
     let mut notes = graph.notes.clone();
     notes.push("links: edges between entities; seen-on edges are not links unless asked".into());
     emit(&rows, f, &notes)?;
@@ -375,7 +388,9 @@ fn top(
             .unwrap_or(std::cmp::Ordering::Equal)
             .then(a.cmp(&b))
     });
-    let mut rows = Rows::new(&["rank", "key", "kind", "label", "score", "degree", "mentions", "sources"]);
+    let mut rows = Rows::new(&[
+        "rank", "key", "kind", "label", "score", "degree", "mentions", "sources",
+    ]);
     for (r, &i) in order.iter().take(n).enumerate() {
         let nd = &graph.nodes[i];
         rows.push(vec![
@@ -415,7 +430,13 @@ fn communities(
             if !sel.seen_on && nd.kind == "evidence" {
                 continue;
             }
-            rows.push(vec![json!(c.of[i]), json!(nd.key), json!(nd.kind), json!(nd.label), json!(degree[i])]);
+            rows.push(vec![
+                json!(c.of[i]),
+                json!(nd.key),
+                json!(nd.kind),
+                json!(nd.label),
+                json!(degree[i]),
+            ]);
         }
         emit(&rows, f, &notes)?;
         return Ok(Outcome::Clean);
@@ -445,8 +466,20 @@ fn communities(
         rows.push(vec![
             json!(k),
             json!(m.len()),
-            json!(kinds.iter().map(|(k, n)| format!("{k}:{n}")).collect::<Vec<_>>().join(" ")),
-            json!(m.iter().take(5).map(|&i| graph.nodes[i].label.clone()).collect::<Vec<_>>().join(", ")),
+            json!(
+                kinds
+                    .iter()
+                    .map(|(k, n)| format!("{k}:{n}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+            json!(
+                m.iter()
+                    .take(5)
+                    .map(|&i| graph.nodes[i].label.clone())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         ]);
     }
     emit(&rows, f, &notes)?;
@@ -455,7 +488,12 @@ fn communities(
 
 /// The evidence locators of an edge, in short.
 fn evidence_brief(e: &Edge, max: usize) -> String {
-    let mut v: Vec<String> = e.evidence.iter().take(max).map(|x| x.locator.clone()).collect();
+    let mut v: Vec<String> = e
+        .evidence
+        .iter()
+        .take(max)
+        .map(|x| x.locator.clone())
+        .collect();
     v.dedup();
     if (e.count as usize) > v.len() {
         v.push(format!("… {} in all", e.count));
@@ -494,15 +532,25 @@ fn path(
             .collect();
         let stdout = io::stdout();
         let mut w = stdout.lock();
-        serde_json::to_writer_pretty(&mut w, &json!({"from": graph.nodes[ia].key, "to": graph.nodes[ib].key, "paths": doc}))?;
+        serde_json::to_writer_pretty(
+            &mut w,
+            &json!({"from": graph.nodes[ia].key, "to": graph.nodes[ib].key, "paths": doc}),
+        )?;
         writeln!(w)?;
-        return Ok(if paths.is_empty() { Outcome::Findings } else { Outcome::Clean });
+        return Ok(if paths.is_empty() {
+            Outcome::Findings
+        } else {
+            Outcome::Clean
+        });
     }
     let mut rows = Rows::new(&["path", "hop", "from", "to", "kinds", "count", "evidence"]);
     for (pi, p) in paths.iter().enumerate() {
         for (h, w) in p.windows(2).enumerate() {
             let edges = hop_edges(&net, w[0], w[1]);
-            let kinds: Vec<String> = edges.iter().map(|e| format!("{}×{}", e.kind, e.count)).collect();
+            let kinds: Vec<String> = edges
+                .iter()
+                .map(|e| format!("{}×{}", e.kind, e.count))
+                .collect();
             let count: u64 = edges.iter().map(|e| e.count).sum();
             let ev: Vec<String> = edges.iter().map(|e| evidence_brief(e, 3)).collect();
             rows.push(vec![
@@ -517,7 +565,10 @@ fn path(
         }
     }
     let notes = if paths.is_empty() {
-        vec![format!("no path between {} and {}", graph.nodes[ia].key, graph.nodes[ib].key)]
+        vec![format!(
+            "no path between {} and {}",
+            graph.nodes[ia].key, graph.nodes[ib].key
+        )]
     } else {
         vec![format!(
             "{} path(s) from {} to {}, fewest links first",
@@ -527,7 +578,11 @@ fn path(
         )]
     };
     emit(&rows, f, &notes)?;
-    Ok(if paths.is_empty() { Outcome::Findings } else { Outcome::Clean })
+    Ok(if paths.is_empty() {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
 }
 
 fn ego(
@@ -580,11 +635,25 @@ fn ego(
             json!(net.neighbours(i).len()),
         ]);
     }
-    emit(&rows, f, &[format!("{} entities within {depth} links of {}", set.len(), graph.nodes[ix].key)])?;
+    emit(
+        &rows,
+        f,
+        &[format!(
+            "{} entities within {depth} links of {}",
+            set.len(),
+            graph.nodes[ix].key
+        )],
+    )?;
     Ok(Outcome::Clean)
 }
 
-fn common(graph: &Graph, sel: &EdgeSelect, a: &str, b: &str, f: Option<GraphFormat>) -> anyhow::Result<Outcome> {
+fn common(
+    graph: &Graph,
+    sel: &EdgeSelect,
+    a: &str,
+    b: &str,
+    f: Option<GraphFormat>,
+) -> anyhow::Result<Outcome> {
     let (ia, ib) = (pick(graph, a)?, pick(graph, b)?);
     let net = Net::new(graph, sel);
     let shared = net.common(ia, ib);
@@ -605,16 +674,26 @@ fn common(graph: &Graph, sel: &EdgeSelect, a: &str, b: &str, f: Option<GraphForm
             json!(brief(ib, c)),
         ]);
     }
-    emit(&rows, f, &[format!(
-        "{} entities linked to both {} and {}",
-        shared.len(),
-        graph.nodes[ia].key,
-        graph.nodes[ib].key
-    )])?;
+    emit(
+        &rows,
+        f,
+        &[format!(
+            "{} entities linked to both {} and {}",
+            shared.len(),
+            graph.nodes[ia].key,
+            graph.nodes[ib].key
+        )],
+    )?;
     Ok(Outcome::Clean)
 }
 
-fn explain(graph: &Graph, sel: &EdgeSelect, a: &str, b: &str, f: Option<GraphFormat>) -> anyhow::Result<Outcome> {
+fn explain(
+    graph: &Graph,
+    sel: &EdgeSelect,
+    a: &str,
+    b: &str,
+    f: Option<GraphFormat>,
+) -> anyhow::Result<Outcome> {
     let (ia, ib) = (pick(graph, a)?, pick(graph, b)?);
     let (ka, kb) = (&graph.nodes[ia].key, &graph.nodes[ib].key);
     let direct: Vec<&Edge> = graph
@@ -658,9 +737,16 @@ fn explain(graph: &Graph, sel: &EdgeSelect, a: &str, b: &str, f: Option<GraphFor
     if matches!(format_of(f), GraphFormat::Json) {
         let stdout = io::stdout();
         let mut w = stdout.lock();
-        serde_json::to_writer_pretty(&mut w, &json!({"a": ka, "b": kb, "notes": notes, "edges": edges}))?;
+        serde_json::to_writer_pretty(
+            &mut w,
+            &json!({"a": ka, "b": kb, "notes": notes, "edges": edges}),
+        )?;
         writeln!(w)?;
-        return Ok(if edges.is_empty() { Outcome::Findings } else { Outcome::Clean });
+        return Ok(if edges.is_empty() {
+            Outcome::Findings
+        } else {
+            Outcome::Clean
+        });
     }
     let mut rows = Rows::new(&[
         "edge", "source", "target", "record", "evidence", "locator", "time", "note", "mentions",
@@ -689,7 +775,11 @@ fn explain(graph: &Graph, sel: &EdgeSelect, a: &str, b: &str, f: Option<GraphFor
         }
     }
     emit(&rows, f, &notes)?;
-    Ok(if edges.is_empty() { Outcome::Findings } else { Outcome::Clean })
+    Ok(if edges.is_empty() {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
 }
 
 fn to_filter(graph: &Graph, f: &FilterArgs) -> anyhow::Result<Filter> {
@@ -726,7 +816,14 @@ fn export_graph(
             let (n, r) = export::neo4j(&g, &m);
             let readme = "neo4j-admin database import full --nodes=nodes.csv \
                           --relationships=relationships.csv --array-delimiter=';' neo4j\n";
-            save_folder(out, &[("nodes.csv", &n), ("relationships.csv", &r), ("IMPORT.txt", readme)])?;
+            save_folder(
+                out,
+                &[
+                    ("nodes.csv", &n),
+                    ("relationships.csv", &r),
+                    ("IMPORT.txt", readme),
+                ],
+            )?;
         }
         GraphExport::Csv => {
             let (n, e) = export::plain_csv(&g, &m);
@@ -799,7 +896,9 @@ pub fn run(action: GraphAction, g: Globals) -> anyhow::Result<Outcome> {
                 ..BuildOptions::default()
             });
             let name = file.display().to_string();
-            let r = BufReader::new(fs::File::open(&file).with_context(|| format!("cannot open {name}"))?);
+            let r = BufReader::new(
+                fs::File::open(&file).with_context(|| format!("cannot open {name}"))?,
+            );
             let st = tabular::ingest(&mut b, r, &name, &opts)?;
             let graph = b.finish(&[]);
             save_text(&out, &graph.to_json()?)?;
@@ -819,9 +918,17 @@ pub fn run(action: GraphAction, g: Globals) -> anyhow::Result<Outcome> {
                     eprintln!("peel: note: {n}");
                 }
             }
-            Ok(if st.skipped > 0 { Outcome::Findings } else { Outcome::Clean })
+            Ok(if st.skipped > 0 {
+                Outcome::Findings
+            } else {
+                Outcome::Clean
+            })
         }
-        GraphAction::Stats { graph, links, format } => stats(&load(&graph)?, &select(&links), format),
+        GraphAction::Stats {
+            graph,
+            links,
+            format,
+        } => stats(&load(&graph)?, &select(&links), format),
         GraphAction::Top {
             graph,
             by,
@@ -829,7 +936,14 @@ pub fn run(action: GraphAction, g: Globals) -> anyhow::Result<Outcome> {
             kind,
             links,
             format,
-        } => top(&load(&graph)?, &select(&links), by, count, kind.as_deref(), format),
+        } => top(
+            &load(&graph)?,
+            &select(&links),
+            by,
+            count,
+            kind.as_deref(),
+            format,
+        ),
         GraphAction::Communities {
             graph,
             members,
@@ -851,7 +965,14 @@ pub fn run(action: GraphAction, g: Globals) -> anyhow::Result<Outcome> {
             out,
             links,
             format,
-        } => ego(&load(&graph)?, &select(&links), &node, depth, out.as_deref(), format),
+        } => ego(
+            &load(&graph)?,
+            &select(&links),
+            &node,
+            depth,
+            out.as_deref(),
+            format,
+        ),
         GraphAction::Common {
             graph,
             a,

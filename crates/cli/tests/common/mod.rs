@@ -265,7 +265,7 @@ pub fn load_page(browser: &Path, file: &Path, screenshot: Option<&Path>) -> Page
     ];
     let url = format!("file://{}", file.display());
     let run = |extra: &[String]| -> Output {
-        let mut child = Command::new(browser)
+        let child = Command::new(browser)
             .args(base)
             .arg(format!("--user-data-dir={}", profile.path().display()))
             .args(extra)
@@ -274,15 +274,19 @@ pub fn load_page(browser: &Path, file: &Path, screenshot: Option<&Path>) -> Page
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let started = Instant::now();
-        while child.try_wait().unwrap().is_none() {
-            if started.elapsed() > Duration::from_secs(90) {
-                child.kill().unwrap();
+        // Read the pipes while waiting (a DOM bigger than the pipe buffer would block).
+        let pid = child.id();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(child.wait_with_output());
+        });
+        match rx.recv_timeout(Duration::from_secs(90)) {
+            Ok(o) => o.unwrap(),
+            Err(_) => {
+                let _ = Command::new("kill").arg(pid.to_string()).status();
                 panic!("chromium did not finish within 90 s");
             }
-            std::thread::sleep(Duration::from_millis(50));
         }
-        child.wait_with_output().unwrap()
     };
     let o = run(&["--dump-dom".to_string()]);
     if let Some(png) = screenshot {
@@ -290,7 +294,11 @@ pub fn load_page(browser: &Path, file: &Path, screenshot: Option<&Path>) -> Page
             format!("--screenshot={}", png.display()),
             "--window-size=1400,900".to_string(),
         ]);
-        assert!(png.exists(), "no screenshot: {}", String::from_utf8_lossy(&s.stderr));
+        assert!(
+            png.exists(),
+            "no screenshot: {}",
+            String::from_utf8_lossy(&s.stderr)
+        );
     }
     Page {
         dom: String::from_utf8_lossy(&o.stdout).into_owned(),
