@@ -6,6 +6,8 @@ mod features;
 mod graph;
 mod info;
 mod ls;
+mod pipeline;
+mod process;
 mod scan;
 mod timeline;
 mod unalloc;
@@ -171,6 +173,14 @@ pub fn run(cmd: Command, g: Globals) -> anyhow::Result<Outcome> {
                 volume,
             };
             export::run(&evidence, &out, &opts, g)
+        }
+        Command::Process {
+            evidence,
+            out,
+            case,
+        } => process::run(&evidence, &out, &case.into(), g),
+        Command::Batch { .. } | Command::Merge { .. } => {
+            anyhow::bail!("not yet")
         }
         Command::Verify {
             image,
