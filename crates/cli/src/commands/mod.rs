@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod batch;
 mod cat;
 mod export;
 mod features;
@@ -179,9 +180,14 @@ pub fn run(cmd: Command, g: Globals) -> anyhow::Result<Outcome> {
             out,
             case,
         } => process::run(&evidence, &out, &case.into(), g),
-        Command::Batch { .. } | Command::Merge { .. } => {
-            anyhow::bail!("not yet")
-        }
+        Command::Batch {
+            list,
+            out,
+            shard,
+            resume,
+            case,
+        } => batch::batch(&list, &out, shard.as_deref(), resume, &case.into(), g),
+        Command::Merge { cases, out, force } => batch::merge(&cases, &out, force, g),
         Command::Verify {
             image,
             expect_md5,

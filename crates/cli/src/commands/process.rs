@@ -769,6 +769,18 @@ pub(crate) fn seal(
     r
 }
 
+/// SHA-256 of bytes, hex.
+pub(crate) fn output_sha(b: &[u8]) -> String {
+    let mut h = HashSet {
+        md5: false,
+        sha1: false,
+        sha256: true,
+    }
+    .hasher();
+    h.update(b);
+    h.finish().sha256.unwrap_or_default()
+}
+
 /// Reads a whole file, naming it in the error.
 pub(crate) fn read_all(p: &Path) -> anyhow::Result<Vec<u8>> {
     let mut v = Vec::new();
