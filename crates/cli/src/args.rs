@@ -324,6 +324,83 @@ Examples:\n  peel export disk.E01 --out case1/export\n  peel export disk.E01 --o
         #[arg(long, value_name = "N")]
         volume: Option<u32>,
     },
+    /// One pass over each evidence item, one case folder: files, hashes, features, YARA hits,
+    /// executables, timeline, graph, audit log and manifest.
+    #[command(
+        after_help = "Each file's content is read once and handed to hashing (MD5, SHA-256), \
+type detection, the feature scanners, YARA and executable/EXIF parsing. The case folder holds \
+files.jsonl, features.jsonl, exec.jsonl, histograms/, hits.jsonl, timeline.csv, graph/ (graph.json, \
+GraphML, GEXF, DOT, Cytoscape, Neo4j and plain CSV, graph.html), audit.jsonl and manifest.json \
+(tool version, arguments, rule-set SHA-256, evidence hashes and E01 verification, per-output \
+SHA-256; its runtime_fields list what may differ between two runs). The case is built in a \
+temporary folder beside CASE and renamed into place when complete; an existing non-empty CASE \
+is refused unless --force. Evidence is only read.\n\n\
+Exit status: 0 clean; 1 YARA hits or per-item errors; 2 could not run.\n\n\
+Examples:\n  peel process disk.E01 --out cases/disk\n  \
+peel process usb.dd phone.zip --out cases/c42 --rules ~/signature-base/yara\n  \
+peel process disk.E01 --out cases/quick --only files,scan"
+    )]
+    Process {
+        /// Image files, zip files or folders (records are written in this order).
+        #[arg(required = true)]
+        evidence: Vec<PathBuf>,
+        /// The case folder to create.
+        #[arg(long, short)]
+        out: PathBuf,
+        /// Options of the case.
+        #[command(flatten)]
+        case: CaseArgs,
+    },
+    /// `peel process` over a list of evidence items, one case each, optionally one shard of it.
+    #[command(
+        after_help = "LIST has one evidence path a line (relative paths are relative to \
+the list's folder; `#` comments and blank lines are ignored). Item k (0-based, counting items) \
+belongs to shard I of N when k % N == I-1, so `--shard ${SLURM_ARRAY_TASK_ID}/N` spreads a list \
+over a job array. Each item's case is DIR/<k>-<name>/ (k with four digits). A missing item, or \
+one whose case fails, gets a record in DIR/batch-errors.jsonl and the batch goes on (exit 1). \
+--resume skips items whose case is complete (its manifest's output hashes match the files). \
+See docs/scale-out.md.\n\n\
+Examples:\n  peel batch list.txt --out /cases\n  \
+peel batch list.txt --out /cases --shard 3/8 --resume\n  \
+peel merge /cases/0* --out /cases-merged"
+    )]
+    Batch {
+        /// The list of evidence paths.
+        list: PathBuf,
+        /// The folder that receives one case per item.
+        #[arg(long, short)]
+        out: PathBuf,
+        /// Only shard I of N (1-based), e.g. 2/4.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
+        /// Skip items whose case is already complete and consistent.
+        #[arg(long)]
+        resume: bool,
+        /// Options of each case.
+        #[command(flatten)]
+        case: CaseArgs,
+    },
+    /// Merge cases into one: records concatenated in the given order, histograms, timeline
+    /// and graph recomputed.
+    #[command(
+        after_help = "Every source must be a complete case (its manifest's hashes match). \
+files.jsonl, features.jsonl, exec.jsonl and hits.jsonl are concatenated in the order given; \
+timeline.csv is re-sorted (stable, so ties keep that order); histograms/ and graph/ are \
+recomputed from the merged features. The manifest lists the sources and their manifests' \
+SHA-256.\n\nExamples:\n  peel merge cases/0000-a cases/0001-b --out cases/all\n  \
+peel merge /cases/[0-9]* --out /cases-merged"
+    )]
+    Merge {
+        /// Case folders written by `peel process` or `peel batch`.
+        #[arg(required = true)]
+        cases: Vec<PathBuf>,
+        /// The merged case folder to create.
+        #[arg(long, short)]
+        out: PathBuf,
+        /// Replace an existing folder (only once the merged case is complete).
+        #[arg(long)]
+        force: bool,
+    },
     /// Recompute an image's media hash and compare it with the hash stored in the E01.
     #[command(
         after_help = "Exit status 0 when every stored or expected hash matches, 1 on any \
@@ -345,6 +422,50 @@ mismatch, 2 when the image cannot be read.\n\nExamples:\n  peel verify disk.E01\
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
         format: ReportFormat,
     },
+}
+
+/// A step of `peel process` (for `--only`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Step {
+    /// files.jsonl: every entry with MD5 and SHA-256.
+    Files,
+    /// features.jsonl, exec.jsonl and histograms/.
+    Features,
+    /// hits.jsonl: YARA hits.
+    Scan,
+    /// timeline.csv.
+    Timeline,
+    /// graph/: the association graph, its exports and viewer (needs features).
+    Graph,
+}
+
+/// Options shared by `peel process` and `peel batch`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CaseArgs {
+    /// YARA rule file or folder (recursive, .yar/.yara); repeat for more (default: the bundled
+    /// triage rules).
+    #[arg(long, short = 'r', value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    /// Only these steps (comma-separated: files,features,scan,timeline,graph; graph implies
+    /// features).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "STEPS")]
+    pub only: Vec<Step>,
+    /// Replace an existing case folder (only once the new case is complete).
+    #[arg(long)]
+    pub force: bool,
+    /// Deepest nesting of zip/gzip/base64 decoded (and of zip archives scanned).
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub max_depth: usize,
+    /// Largest object read whole (and scanned with YARA), in bytes; larger files are hashed
+    /// and feature-scanned as a stream.
+    #[arg(long, value_name = "BYTES", default_value_t = 256 << 20)]
+    pub max_object: u64,
+    /// Total bytes all decoding in the run may produce.
+    #[arg(long, value_name = "BYTES", default_value_t = 16 << 30)]
+    pub budget: u64,
+    /// Seconds one object's YARA scan may take (0: no limit).
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub timeout: u64,
 }
 
 /// `peel rules` actions.

@@ -113,7 +113,7 @@ struct Done {
 }
 
 /// An `executable` record: where, and what goblin made of it (or why it could not).
-fn exec_record(
+pub(crate) fn exec_record(
     res: Result<peel_extract::exec::ExecInfo, String>,
     loc: &Locator,
     entry: &Entry,
@@ -127,7 +127,7 @@ fn exec_record(
 }
 
 /// A record about a whole object (an executable, an image's EXIF): its facts plus where.
-fn object_record(
+pub(crate) fn object_record(
     kind: &str,
     mut v: serde_json::Value,
     loc: &Locator,
@@ -149,7 +149,7 @@ fn object_record(
 }
 
 /// The locator of a decoded stream inside `base`.
-fn with_layers(base: &Locator, layers: &[Layer]) -> Locator {
+pub(crate) fn with_layers(base: &Locator, layers: &[Layer]) -> Locator {
     let mut l = base.clone();
     for layer in layers {
         l.push(match layer {
@@ -161,7 +161,7 @@ fn with_layers(base: &Locator, layers: &[Layer]) -> Locator {
     l
 }
 
-fn record(
+pub(crate) fn record(
     f: Feature,
     locator: &Locator,
     stream_offset: u64,
@@ -820,7 +820,7 @@ pub fn run(evidence: &Path, o: &FeatureOptions, g: Globals) -> anyhow::Result<Ou
 
 /// One file per kind, `DIR/<kind>.tsv`: count, distinct sources, normalised value; most
 /// frequent first (ties by value), as bulk_extractor's histograms.
-fn write_histograms(
+pub(crate) fn write_histograms(
     dir: &Path,
     hist: &BTreeMap<(String, String), (u64, BTreeSet<String>)>,
 ) -> anyhow::Result<()> {

@@ -1,11 +1,14 @@
 //! One module per subcommand.
 
+mod batch;
 mod cat;
 mod export;
 mod features;
 mod graph;
 mod info;
 mod ls;
+mod pipeline;
+mod process;
 mod scan;
 mod timeline;
 mod unalloc;
@@ -172,6 +175,19 @@ pub fn run(cmd: Command, g: Globals) -> anyhow::Result<Outcome> {
             };
             export::run(&evidence, &out, &opts, g)
         }
+        Command::Process {
+            evidence,
+            out,
+            case,
+        } => process::run(&evidence, &out, &case.into(), g),
+        Command::Batch {
+            list,
+            out,
+            shard,
+            resume,
+            case,
+        } => batch::batch(&list, &out, shard.as_deref(), resume, &case.into(), g),
+        Command::Merge { cases, out, force } => batch::merge(&cases, &out, force, g),
         Command::Verify {
             image,
             expect_md5,

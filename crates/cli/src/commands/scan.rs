@@ -28,7 +28,7 @@ pub const PAGE: u64 = 16 << 20;
 /// seen whole.
 pub const OVERLAP: u64 = 1 << 20;
 /// Bytes of decompressed zip members one run may produce in all.
-const ARCHIVE_BUDGET: u64 = 16 << 30;
+pub(crate) const ARCHIVE_BUDGET: u64 = 16 << 30;
 
 /// Where rules come from.
 pub struct RuleOptions {
@@ -192,23 +192,23 @@ enum Job<'a> {
     },
 }
 
-enum Out {
+pub(crate) enum Out {
     Hit(Box<HitRecord>),
     Error(ErrorRecord),
     Skip(SkipRecord),
 }
 
 /// What one object is called, for the rules' variables and the records.
-struct Object<'a> {
-    locator: Locator,
-    name: &'a str,
+pub(crate) struct Object<'a> {
+    pub(crate) locator: Locator,
+    pub(crate) name: &'a str,
     /// Path of the object in its file system (or archive path), `/`-separated.
-    path: String,
-    windows_style: bool,
-    owner: String,
-    deleted: bool,
-    scope: &'static str,
-    depth: usize,
+    pub(crate) path: String,
+    pub(crate) windows_style: bool,
+    pub(crate) owner: String,
+    pub(crate) deleted: bool,
+    pub(crate) scope: &'static str,
+    pub(crate) depth: usize,
 }
 
 fn vars_for(obj: &Object<'_>, data: &[u8], hashes: Option<&(String, String)>) -> ObjectVars {
@@ -244,15 +244,15 @@ fn hash_pair(data: &[u8]) -> (String, String) {
     (r.md5.unwrap_or_default(), r.sha256.unwrap_or_default())
 }
 
-struct Ctx<'a> {
-    ev: &'a Evidence,
-    o: &'a ScanOptions,
-    rules: &'a Compiled,
-    budget: &'a AtomicU64,
+pub(crate) struct Ctx<'a> {
+    pub(crate) ev: &'a Evidence,
+    pub(crate) o: &'a ScanOptions,
+    pub(crate) rules: &'a Compiled,
+    pub(crate) budget: &'a AtomicU64,
 }
 
 impl Ctx<'_> {
-    fn keep(&self, h: &Hit) -> bool {
+    pub(crate) fn keep(&self, h: &Hit) -> bool {
         let by_rule = self.o.rule_names.is_empty()
             || self
                 .o
@@ -263,7 +263,7 @@ impl Ctx<'_> {
         by_rule && by_tag
     }
 
-    fn skip(&self, loc: &Locator, size: u64, reason: String) -> Out {
+    pub(crate) fn skip(&self, loc: &Locator, size: u64, reason: String) -> Out {
         Out::Skip(SkipRecord {
             record: "skipped",
             locator_text: loc.to_string(),
@@ -276,7 +276,20 @@ impl Ctx<'_> {
 
     /// Scans one whole object, then the members of it if it is a zip archive.
     fn object(&self, w: &mut Worker<'_>, obj: &Object<'_>, data: &[u8], out: &mut Vec<Out>) {
-        let mut hashes = self.rules.wants_hashes().then(|| hash_pair(data));
+        self.object_hashed(w, obj, data, None, out);
+    }
+
+    /// As `object`, with the MD5 and SHA-256 of `data` already known (computed by the caller
+    /// in the same pass), so they are not computed again.
+    pub(crate) fn object_hashed(
+        &self,
+        w: &mut Worker<'_>,
+        obj: &Object<'_>,
+        data: &[u8],
+        known: Option<(String, String)>,
+        out: &mut Vec<Out>,
+    ) {
+        let mut hashes = known.or_else(|| self.rules.wants_hashes().then(|| hash_pair(data)));
         let vars = vars_for(obj, data, hashes.as_ref());
         match w.scan(data, &vars, self.o.strings) {
             Ok(hits) => {
@@ -415,7 +428,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn hit_record(
+    pub(crate) fn hit_record(
         &self,
         h: Hit,
         obj: &Object<'_>,

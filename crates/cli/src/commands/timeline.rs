@@ -38,7 +38,7 @@ fn parse_bound(s: &str, end: bool) -> anyhow::Result<Timestamp> {
     ))
 }
 
-const CSV_HEADER: [&str; 12] = [
+pub(crate) const CSV_HEADER: [&str; 12] = [
     "datetime",
     "timestamp_desc",
     "message",
@@ -53,7 +53,7 @@ const CSV_HEADER: [&str; 12] = [
     "locator",
 ];
 
-fn csv_row(e: &Event) -> [String; 12] {
+pub(crate) fn csv_row(e: &Event) -> [String; 12] {
     [
         e.datetime.to_string(),
         e.timestamp_desc.clone(),
