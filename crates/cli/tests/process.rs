@@ -231,10 +231,7 @@ fn case_outputs_equal_the_separate_commands() {
         for (k, v) in outs {
             assert_eq!(v["sha256"], sha256(&case.join(k)), "{name}: {k}");
         }
-        assert_eq!(
-            m["evidence"][0]["counts"]["files"].as_u64().unwrap() > 0,
-            true
-        );
+        assert!(m["evidence"][0]["counts"]["files"].as_u64().unwrap() > 0);
         if name.ends_with(".E01") {
             assert_eq!(m["evidence"][0]["verification"]["verified"], true, "{m:#}");
         } else {

@@ -179,7 +179,6 @@ impl Engine<'_> {
         let Some(fs) = &part.fs else { return out };
         let st = self.steps;
         let loc = part.entry_locator(e);
-        let mut wk = wk;
         let ctx = self.rules.map(|r| self.ctx(ev, r));
         let max_size = self.scan.max_size;
         let yara = ctx.is_some() && wk.is_some();
@@ -351,7 +350,7 @@ impl Engine<'_> {
             out.features = feats;
             out.execs = execs;
         }
-        if let (Some(ctx), Some(w)) = (&ctx, wk.as_deref_mut())
+        if let (Some(ctx), Some(w)) = (&ctx, wk)
             && e.size <= max_size
         {
             match &read {

@@ -547,7 +547,7 @@ pub(crate) fn make_case(
                         &item_start,
                         t0,
                         json!({}),
-                        &[msg.clone()],
+                        std::slice::from_ref(&msg),
                     ));
                     totals[3] += 1;
                     let facts = evidence_facts(path, None, g);
