@@ -1,0 +1,20 @@
+#!/bin/sh
+# peel process against the separate subcommands it replaces (ls --hash, features, scan) on
+# one evidence item. Usage: docs/bench/process.sh EVIDENCE [PEEL]
+# The issue's goal is process ≤ 0.6 × (ls + features + scan).
+set -eu
+ev=$1
+peel=${2:-target/release/peel}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+secs() { s=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; echo "$(date +%s.%N) - $s" | bc; }
+ls_t=$(secs "$peel" -q ls -r --hash md5,sha256 --format jsonl "$ev")
+ft_t=$(secs "$peel" -q features "$ev")
+sc_t=$(secs "$peel" -q scan --format jsonl "$ev")
+p3_t=$(secs "$peel" -q process "$ev" --out "$tmp/c3" --only files,features,scan)
+pa_t=$(secs "$peel" -q process "$ev" --out "$tmp/call")
+sum=$(echo "$ls_t + $ft_t + $sc_t" | bc)
+echo "ls --hash ${ls_t}s  features ${ft_t}s  scan ${sc_t}s  sum ${sum}s"
+echo "process --only files,features,scan ${p3_t}s  ratio $(echo "scale=2; $p3_t / $sum" | bc)"
+echo "process (all steps) ${pa_t}s; steps:"
+grep -o '"step":"[^"]*"\|"duration_ms":[0-9]*' "$tmp/call/audit.jsonl" | paste - -
