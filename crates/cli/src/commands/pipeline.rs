@@ -444,47 +444,6 @@ impl Engine<'_> {
         PAGE_BUF.with_borrow_mut(|b| *b = buf);
         FileOutPage { features, error }
     }
-
-    /// A volume with no recognised file system, small enough to be one YARA object (as
-    /// `peel scan` treats it).
-    fn volume(&self, wk: &mut Worker<'_>, ctx: &Ctx<'_>, ev: &Evidence, pi: usize) -> Vec<Out> {
-        let (Some(p), Some(s)) = (ev.parts.get(pi), ev.source.as_ref()) else {
-            return Vec::new();
-        };
-        let Some(v) = &p.volume else {
-            return Vec::new();
-        };
-        let mut buf = vec![0u8; v.length as usize];
-        if let Err(e) = read_exact_at(s.as_ref(), &mut buf, v.offset, "volume") {
-            return vec![Out::Error(ErrorRecord::new(
-                &ev.name,
-                p.locator.clone(),
-                e.to_string(),
-            ))];
-        }
-        let whole = ev.parts.len() == 1 && v.offset == 0;
-        let name = if whole {
-            ev.path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        } else {
-            String::new()
-        };
-        let obj = Object {
-            locator: p.locator.clone(),
-            name: &name,
-            path: String::new(),
-            windows_style: false,
-            owner: String::new(),
-            deleted: false,
-            scope: "raw",
-            depth: 0,
-        };
-        let mut out = Vec::new();
-        ctx.object_hashed(wk, &obj, &buf, None, &mut out);
-        out
-    }
 }
 
 struct FileOutPage {
@@ -716,7 +675,7 @@ pub(crate) fn run_item(
             .par_iter()
             .map_init(
                 || Worker::new(rules, eng.timeout),
-                |wk, pi| eng.volume(wk, ctx, ev, *pi),
+                |wk, pi| ctx.volume(wk, *pi),
             )
             .collect();
         for outs in done {

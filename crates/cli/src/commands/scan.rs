@@ -275,6 +275,48 @@ impl Ctx<'_> {
     }
 
     /// Scans one whole object, then the members of it if it is a zip archive.
+    /// A volume with no recognised file system, small enough to be one object: read whole
+    /// and scanned as `raw` (a whole-file evidence item is named as the file it is).
+    pub(crate) fn volume(&self, wk: &mut Worker<'_>, part: usize) -> Vec<Out> {
+        let ev = self.ev;
+        let (Some(p), Some(s)) = (ev.parts.get(part), ev.source.as_ref()) else {
+            return Vec::new();
+        };
+        let Some(v) = &p.volume else {
+            return Vec::new();
+        };
+        let mut buf = vec![0u8; v.length as usize];
+        if let Err(e) = read_exact_at(s.as_ref(), &mut buf, v.offset, "volume") {
+            return vec![Out::Error(ErrorRecord::new(
+                &ev.name,
+                p.locator.clone(),
+                e.to_string(),
+            ))];
+        }
+        let whole = ev.parts.len() == 1 && v.offset == 0;
+        let name = if whole {
+            ev.path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
+        let obj = Object {
+            locator: p.locator.clone(),
+            name: &name,
+            path: String::new(),
+            windows_style: false,
+            owner: String::new(),
+            deleted: false,
+            scope: "raw",
+            depth: 0,
+        };
+        let mut out = Vec::new();
+        self.object(wk, &obj, &buf, &mut out);
+        out
+    }
+
     fn object(&self, w: &mut Worker<'_>, obj: &Object<'_>, data: &[u8], out: &mut Vec<Out>) {
         self.object_hashed(w, obj, data, None, out);
     }
@@ -682,45 +724,7 @@ pub fn run(evidence: &[PathBuf], o: &ScanOptions, g: Globals) -> anyhow::Result<
                     Some(p) => ctx.file(wk, p, entry),
                     None => Vec::new(),
                 },
-                Job::Volume { part } => {
-                    let (Some(p), Some(s)) = (ev.parts.get(*part), src.as_ref()) else {
-                        return Vec::new();
-                    };
-                    let Some(v) = &p.volume else {
-                        return Vec::new();
-                    };
-                    let mut buf = vec![0u8; v.length as usize];
-                    if let Err(e) = read_exact_at(s.as_ref(), &mut buf, v.offset, "volume") {
-                        return vec![Out::Error(ErrorRecord::new(
-                            &ev.name,
-                            p.locator.clone(),
-                            e.to_string(),
-                        ))];
-                    }
-                    // A whole-file evidence item is named as the file it is.
-                    let whole = ev.parts.len() == 1 && v.offset == 0;
-                    let name = if whole {
-                        ev.path
-                            .file_name()
-                            .map(|n| n.to_string_lossy().into_owned())
-                            .unwrap_or_default()
-                    } else {
-                        String::new()
-                    };
-                    let obj = Object {
-                        locator: p.locator.clone(),
-                        name: &name,
-                        path: String::new(),
-                        windows_style: false,
-                        owner: String::new(),
-                        deleted: false,
-                        scope: "raw",
-                        depth: 0,
-                    };
-                    let mut out = Vec::new();
-                    ctx.object(wk, &obj, &buf, &mut out);
-                    out
-                }
+                Job::Volume { part } => ctx.volume(wk, *part),
                 Job::Page { region, start } => {
                     let (Some(r), Some(s)) = (regions.get(*region), src.as_ref()) else {
                         return Vec::new();
