@@ -401,6 +401,28 @@ peel merge /cases/[0-9]* --out /cases-merged"
         #[arg(long)]
         force: bool,
     },
+    /// Print a shell completion script to stdout.
+    #[command(
+        after_help = "Examples:\n  peel completions bash > ~/.local/share/bash-completion/completions/peel\n  \
+peel completions zsh > ~/.zfunc/_peel\n  peel completions fish > ~/.config/fish/completions/peel.fish"
+    )]
+    Completions {
+        /// The shell the script is for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write manual pages (roff): peel.1 to stdout, or with --out one page per subcommand too.
+    #[command(
+        after_help = "Pages are made from the same text as --help. With --out the folder gets \
+peel.1 and peel-<command>.1 for every subcommand (peel-graph-build.1 and so on); existing pages \
+of the same names are replaced.\n\nExamples:\n  peel man | man -l -\n  \
+peel man --out /usr/local/share/man/man1"
+    )]
+    Man {
+        /// Folder to write the pages into (created if missing).
+        #[arg(long, short, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// Recompute an image's media hash and compare it with the hash stored in the E01.
     #[command(
         after_help = "Exit status 0 when every stored or expected hash matches, 1 on any \

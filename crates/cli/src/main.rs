@@ -7,7 +7,9 @@
 mod args;
 mod commands;
 mod listing;
+mod ordered;
 mod progress;
+mod regions;
 
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;

@@ -106,41 +106,6 @@ fn load(p: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
 }
 
-/// `(source, target) → count` of the edges of one kind.
-fn edges_of(g: &Value, kind: &str) -> BTreeMap<(String, String), u64> {
-    g["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["kind"] == kind)
-        .map(|e| {
-            (
-                (
-                    e["source"].as_str().unwrap().to_string(),
-                    e["target"].as_str().unwrap().to_string(),
-                ),
-                e["count"].as_u64().unwrap(),
-            )
-        })
-        .collect()
-}
-
-/// A truth table `a<TAB>b<TAB>count` with a header, keys prefixed by `kind:`.
-fn truth_edges(file: &str, kind: &str) -> BTreeMap<(String, String), u64> {
-    truth(file)
-        .lines()
-        .skip(1)
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            let f: Vec<&str> = l.split('\t').collect();
-            (
-                (format!("{kind}:{}", f[0]), format!("{kind}:{}", f[1])),
-                f[2].parse().unwrap(),
-            )
-        })
-        .collect()
-}
-
 #[test]
 fn mail_links_equal_the_truth_with_their_evidence() {
     let c = case();

@@ -13,7 +13,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use common::{code, image, peel, peel_in, stderr};
+use common::{code, edges_of, image, peel, peel_in, stderr, truth, truth_edges};
 use serde_json::Value;
 use sha2::Digest;
 
@@ -244,6 +244,37 @@ fn case_outputs_equal_the_separate_commands() {
         assert_eq!(m["evidence"][0]["counts"]["hits"], hits as u64);
         assert_eq!(hits > 0, want_code == 1);
     }
+}
+
+/// The single pass parses mail too: a case of the graph disk has one `message` record per
+/// message (as `peel features` gives them) and its graph the truth's `communicates` links.
+#[test]
+fn a_case_graph_has_the_mail_links() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ev = image("graph-disk");
+    let case = tmp.path().join("case");
+    let o = process(&[&ev], &case, &["--only", "features,graph"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let f = peel(&["features", "--format", "jsonl", &s(&ev)]);
+    assert_eq!(
+        std::fs::read(case.join("features.jsonl")).unwrap(),
+        f.stdout
+    );
+    let messages = lines(&case.join("features.jsonl"))
+        .iter()
+        .filter(|r| r["record"] == "message")
+        .count();
+    let truth_rows = truth("graph/messages.tsv")
+        .lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .count();
+    assert_eq!(messages, truth_rows);
+    let g = json(&case.join("graph/graph.json"));
+    assert_eq!(
+        edges_of(&g, "communicates"),
+        truth_edges("graph/communicates.tsv", "email")
+    );
 }
 
 #[test]

@@ -205,7 +205,7 @@ impl Page {
         let console: Vec<&str> = self
             .stderr
             .lines()
-            .filter(|l| l.contains(":CONSOLE") && !l.contains("GL Driver Message"))
+            .filter(|l| l.contains(":CONSOLE") && !browser_notice(l))
             .collect();
         assert!(console.is_empty(), "console output: {console:#?}");
         assert!(!self.stderr.contains("Uncaught"), "{}", self.stderr);
@@ -395,4 +395,12 @@ fn output_is_reproducible() {
     let first = render(&graph);
     assert_eq!(first, render(&graph));
     assert_eq!(render(&small()), render(&small()));
+}
+
+/// Lines Chromium itself logs as console messages about the page's graphics context, not
+/// written by the page: GL driver messages, and (Chromium 156 and later, with `--disable-gpu`)
+/// the notice that falling back to software WebGL is deprecated.
+fn browser_notice(line: &str) -> bool {
+    line.contains("GL Driver Message")
+        || line.contains("Automatic fallback to software WebGL has been deprecated")
 }

@@ -11,15 +11,15 @@ use anyhow::{Context, anyhow, bail};
 use peel_core::record::{EntryKind, ErrorRecord, FeatureRecord};
 use peel_core::{Locator, Segment};
 use peel_extract::decode::{Layer, Limits};
-use peel_extract::{Encoding, Extractor, Feature, MARGIN, PAGE};
+use peel_extract::{Encoding, Extractor, Feature, PAGE};
 use peel_fs::Entry;
 use peel_fs::evidence::Evidence;
-use peel_image::{Source, read_exact_at};
-use rayon::prelude::*;
+use peel_image::Source;
 
 use crate::args::ListFormat;
 use crate::listing::{Listed, Selection, collect};
-use crate::{Globals, Outcome, progress};
+use crate::regions::{self, Want};
+use crate::{Globals, Outcome, ordered, progress};
 
 /// Options of `peel features`.
 pub struct FeatureOptions {
@@ -70,6 +70,9 @@ fn read_list(path: &Path) -> anyhow::Result<Vec<StopEntry>> {
 }
 
 fn matches(list: &[StopEntry], f: &FeatureRecord) -> Option<String> {
+    if list.is_empty() {
+        return None;
+    }
     let n = f.normalized.to_lowercase();
     let v = f.value.to_lowercase();
     list.iter()
@@ -80,26 +83,9 @@ fn matches(list: &[StopEntry], f: &FeatureRecord) -> Option<String> {
         .map(|e| e.line.clone())
 }
 
-thread_local! {
-    /// The buffer a worker thread reads raw pages into, kept between pages.
-    static PAGE_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// A run of bytes scanned as one stream.
-struct Region {
-    /// Where on the source.
-    evidence_offset: u64,
-    len: u64,
-    /// Locator of the stream (offsets are appended to it).
-    locator: Locator,
-    /// Offset of the region's first byte in that stream.
-    stream_offset: u64,
-    scope: &'static str,
-}
-
 enum Job<'a> {
     File { part: usize, entry: &'a Entry },
-    Page { region: usize, start: u64 },
+    Slice { region: usize, start: u64, len: u64 },
 }
 
 /// What one job yields, in order.
@@ -159,6 +145,77 @@ pub(crate) fn with_layers(base: &Locator, layers: &[Layer]) -> Locator {
         });
     }
     l
+}
+
+/// What the deep scan of one object held in memory found.
+pub(crate) struct ObjectFinds {
+    pub features: Vec<FeatureRecord>,
+    /// `executable`, `exif` and `message` records of the object and of what it contains.
+    pub execs: Vec<serde_json::Value>,
+    /// The first decoding problem (or a mailbox cut short), where it was met.
+    pub problem: Option<(Locator, String)>,
+}
+
+/// Features of a file's content and of every layer inside it (zip members, gzip and base64
+/// streams), with the executables, EXIF blocks and mail messages found on the way; the one
+/// scan `features` and `process` both run on a file they hold.
+pub(crate) fn scan_object(
+    x: &Extractor,
+    limits: &Limits,
+    data: &[u8],
+    loc: &Locator,
+    entry: &Entry,
+    ev: &str,
+    keep: &dyn Fn(&Feature) -> bool,
+) -> ObjectFinds {
+    let mut features = Vec::new();
+    let mut execs = Vec::new();
+    let mut problems = Vec::new();
+    let mut mail_cut = None;
+    x.scan_deep_objects(
+        data,
+        limits,
+        &mut |layers, f| {
+            if keep(&f) {
+                let mut r = record(f, &with_layers(loc, layers), 0, "file", ev);
+                r.deleted = entry.deleted;
+                features.push(r);
+            }
+        },
+        &mut |layers, msg| problems.push((with_layers(loc, layers), msg)),
+        &mut |layers, bytes| {
+            let at = with_layers(loc, layers);
+            if let Some(res) = peel_extract::exec::parse(bytes) {
+                execs.push(exec_record(res, &at, entry, ev));
+            }
+            if let Some(info) = peel_extract::exif::parse(bytes) {
+                let v = serde_json::to_value(info).unwrap_or_default();
+                execs.push(object_record("exif", v, &at, entry, ev));
+            }
+            let (messages, more) =
+                peel_extract::mail::parse_with(bytes, peel_extract::mail::MAX_MESSAGES);
+            for m in messages {
+                let v = serde_json::to_value(m).unwrap_or_default();
+                execs.push(object_record("message", v, &at, entry, ev));
+            }
+            if more {
+                mail_cut.get_or_insert_with(|| {
+                    (
+                        at.clone(),
+                        format!(
+                            "more than {} mail messages; the rest not listed",
+                            peel_extract::mail::MAX_MESSAGES
+                        ),
+                    )
+                });
+            }
+        },
+    );
+    ObjectFinds {
+        features,
+        execs,
+        problem: problems.into_iter().next().or(mail_cut),
+    }
 }
 
 pub(crate) fn record(
@@ -244,70 +301,27 @@ pub fn run(evidence: &Path, o: &FeatureOptions, g: Globals) -> anyhow::Result<Ou
 
     // Plan: files of every recognised file system, then free and unpartitioned space; or the
     // whole source.
-    let mut regions: Vec<Region> = Vec::new();
-    let mut items = Vec::new();
     let src: Option<Arc<dyn Source>> = ev.source.clone();
-    if o.raw {
-        let s = src
-            .clone()
-            .ok_or_else(|| anyhow!("--raw needs an image file, not a folder"))?;
-        regions.push(Region {
-            evidence_offset: 0,
-            len: s.len(),
-            locator: Locator::evidence(ev.name.clone()),
-            stream_offset: 0,
-            scope: "raw",
-        });
-    } else {
-        let sel = Selection {
-            recursive: true,
+    let regions = regions::plan(
+        &ev,
+        Want {
+            raw: o.raw,
             volume: o.volume,
-            ..Selection::default()
-        };
-        items = collect(&ev, &sel);
-        for part in &ev.parts {
-            let Some(v) = &part.volume else { continue };
-            if o.volume.is_some_and(|w| w != v.index) || v.length == 0 {
-                continue;
-            }
-            match part.fs.as_ref().map(|fs| fs.unallocated()) {
-                Some(Some(runs)) => {
-                    for (off, len) in runs {
-                        regions.push(Region {
-                            evidence_offset: v.offset + off,
-                            len,
-                            locator: part.fs_locator(),
-                            stream_offset: off,
-                            scope: "unallocated",
-                        });
-                    }
-                }
-                Some(None) => {}
-                // No file system recognised: every byte of the volume.
-                None => regions.push(Region {
-                    evidence_offset: v.offset,
-                    len: v.length,
-                    locator: part.locator.clone(),
-                    stream_offset: 0,
-                    scope: "raw",
-                }),
-            }
-        }
-        if o.volume.is_none()
-            && let Some(t) = &ev.table
-            && t.scheme != peel_image::volumes::Scheme::None
-        {
-            for gap in &t.unallocated {
-                regions.push(Region {
-                    evidence_offset: gap.offset,
-                    len: gap.length,
-                    locator: Locator::evidence(ev.name.clone()),
-                    stream_offset: gap.offset,
-                    scope: "unpartitioned",
-                });
-            }
-        }
-    }
+            unallocated: true,
+        },
+    )?;
+    let items = if o.raw {
+        Vec::new()
+    } else {
+        collect(
+            &ev,
+            &Selection {
+                recursive: true,
+                volume: o.volume,
+                ..Selection::default()
+            },
+        )
+    };
     let mut jobs: Vec<Job<'_>> = Vec::new();
     let mut stderr_lines = Vec::new();
     let mut outcome = Outcome::Clean;
@@ -329,22 +343,21 @@ pub fn run(evidence: &Path, o: &FeatureOptions, g: Globals) -> anyhow::Result<Ou
         }
     }
     for (i, r) in regions.iter().enumerate() {
-        let mut start = 0u64;
-        while start < r.len {
-            jobs.push(Job::Page { region: i, start });
-            start += PAGE as u64;
+        for (start, len) in regions::slices(r.len, regions::SLICE) {
+            jobs.push(Job::Slice {
+                region: i,
+                start,
+                len,
+            });
         }
     }
     let total: u64 = jobs
         .iter()
         .map(|j| match j {
             Job::File { entry, .. } => entry.size,
-            Job::Page { region, start } => regions
-                .get(*region)
-                .map(|r| (r.len - start).min(PAGE as u64))
-                .unwrap_or(0),
+            Job::Slice { len, .. } => *len,
         })
-        .sum();
+        .fold(0, u64::saturating_add);
     let pb = progress::bytes(g.progress, total, "features");
     let keep = |f: &Feature| wanted.as_ref().is_none_or(|w| w.contains(f.kind));
 
@@ -398,67 +411,10 @@ pub fn run(evidence: &Path, o: &FeatureOptions, g: Globals) -> anyhow::Result<Ou
                             format!("content unreadable: {e}"),
                         ));
                     }
-                    let mut problems = Vec::new();
-                    let mut mail_cut = None;
-                    x.scan_deep_objects(
-                        &data,
-                        &o.limits,
-                        &mut |layers, f| {
-                            if keep(&f) {
-                                let mut r =
-                                    record(f, &with_layers(&loc, layers), 0, "file", &ev.name);
-                                r.deleted = entry.deleted;
-                                features.push(r);
-                            }
-                        },
-                        &mut |layers, msg| problems.push((with_layers(&loc, layers), msg)),
-                        &mut |layers, bytes| {
-                            if let Some(res) = peel_extract::exec::parse(bytes) {
-                                execs.push(exec_record(
-                                    res,
-                                    &with_layers(&loc, layers),
-                                    entry,
-                                    &ev.name,
-                                ));
-                            }
-                            if let Some(info) = peel_extract::exif::parse(bytes) {
-                                let v = serde_json::to_value(info).unwrap_or_default();
-                                execs.push(object_record(
-                                    "exif",
-                                    v,
-                                    &with_layers(&loc, layers),
-                                    entry,
-                                    &ev.name,
-                                ));
-                            }
-                            let (messages, more) = peel_extract::mail::parse_with(
-                                bytes,
-                                peel_extract::mail::MAX_MESSAGES,
-                            );
-                            for m in messages {
-                                let v = serde_json::to_value(m).unwrap_or_default();
-                                execs.push(object_record(
-                                    "message",
-                                    v,
-                                    &with_layers(&loc, layers),
-                                    entry,
-                                    &ev.name,
-                                ));
-                            }
-                            if more {
-                                mail_cut.get_or_insert_with(|| {
-                                    (
-                                        with_layers(&loc, layers),
-                                        format!(
-                                            "more than {} mail messages; the rest not listed",
-                                            peel_extract::mail::MAX_MESSAGES
-                                        ),
-                                    )
-                                });
-                            }
-                        },
-                    );
-                    if let Some((l, m)) = problems.into_iter().next().or(mail_cut) {
+                    let found = scan_object(&x, &o.limits, &data, &loc, entry, &ev.name, &keep);
+                    features = found.features;
+                    execs = found.execs;
+                    if let Some((l, m)) = found.problem {
                         error = error.or(Some(ErrorRecord::new(&ev.name, l, m)));
                     }
                 } else {
@@ -486,7 +442,7 @@ pub fn run(evidence: &Path, o: &FeatureOptions, g: Globals) -> anyhow::Result<Ou
                     bytes: entry.size,
                 }
             }
-            Job::Page { region, start } => {
+            Job::Slice { region, start, len } => {
                 let (Some(r), Some(s)) = (regions.get(*region), src.as_ref()) else {
                     return Done {
                         features: Vec::new(),
@@ -495,90 +451,21 @@ pub fn run(evidence: &Path, o: &FeatureOptions, g: Globals) -> anyhow::Result<Ou
                         bytes: 0,
                     };
                 };
-                let from = start.saturating_sub(MARGIN as u64);
-                let to = (start + PAGE as u64 + MARGIN as u64).min(r.len);
-                // One page buffer per worker thread, reused: a fresh 16 MiB buffer for every
-                // page costs a page fault for every 4 KiB read into it.
-                // Its old bytes need no clearing: the read overwrites all of them.
-                let mut buf = PAGE_BUF.with_borrow_mut(std::mem::take);
-                buf.resize((to - from) as usize, 0);
-                if let Err(e) =
-                    read_exact_at(s.as_ref(), &mut buf, r.evidence_offset + from, "region")
-                {
-                    let loc = r.locator.clone().with(Segment::Offset {
-                        offset: r.stream_offset + start,
-                    });
-                    return Done {
-                        features: Vec::new(),
-                        execs: Vec::new(),
-                        error: Some(ErrorRecord::new(&ev.name, loc, e.to_string())),
-                        bytes: to - from,
-                    };
-                }
-                let mut found = Vec::new();
-                x.scan_window(
-                    &buf,
-                    from,
-                    *start,
-                    (*start + PAGE as u64).min(r.len),
-                    &mut found,
-                );
-                let mut features: Vec<FeatureRecord> = found
-                    .into_iter()
-                    .filter(|f| keep(f))
-                    .map(|f| {
-                        let ev_off = r.evidence_offset + f.offset;
-                        let mut rec = record(f, &r.locator, r.stream_offset, r.scope, &ev.name);
-                        rec.evidence_offset = Some(ev_off);
-                        rec
-                    })
-                    .collect();
-                // gzip streams and zip entries that start in this page: decoded and scanned,
-                // the locator naming where the stream starts and the steps inside it.
-                let mut error = None;
-                x.scan_embedded(
-                    &buf,
-                    from,
-                    *start,
-                    (*start + PAGE as u64).min(r.len),
+                let out = regions::scan_slice(
+                    &x,
                     &o.limits,
-                    &|pos, max| {
-                        // A stream that runs past the page: read it again from the source.
-                        let n = (r.len.saturating_sub(pos)).min(max as u64) as usize;
-                        let mut v = vec![0u8; n];
-                        read_exact_at(s.as_ref(), &mut v, r.evidence_offset + pos, "stream")
-                            .ok()
-                            .map(|_| v)
-                    },
-                    &mut |pos, layers, f| {
-                        if keep(&f) {
-                            let at = r.locator.clone().with(Segment::Offset {
-                                offset: r.stream_offset + pos,
-                            });
-                            features.push(record(
-                                f,
-                                &with_layers(&at, layers),
-                                0,
-                                r.scope,
-                                &ev.name,
-                            ));
-                        }
-                    },
-                    &mut |pos, layers, m| {
-                        let at = r.locator.clone().with(Segment::Offset {
-                            offset: r.stream_offset + pos,
-                        });
-                        error.get_or_insert_with(|| {
-                            ErrorRecord::new(&ev.name, with_layers(&at, layers), m)
-                        });
-                    },
+                    &ev.name,
+                    s.as_ref(),
+                    r,
+                    *start,
+                    *len,
+                    &keep,
                 );
-                PAGE_BUF.with_borrow_mut(|b| *b = buf);
                 Done {
-                    features,
+                    features: out.features,
                     execs: Vec::new(),
-                    error,
-                    bytes: (r.len - start).min(PAGE as u64),
+                    error: out.error,
+                    bytes: *len,
                 }
             }
         }
@@ -646,153 +533,129 @@ pub fn run(evidence: &Path, o: &FeatureOptions, g: Globals) -> anyhow::Result<Ou
     let mut stopped = 0u64;
     // Histograms: (kind, normalized) -> (count, distinct sources).
     let mut hist: BTreeMap<(String, String), (u64, BTreeSet<String>)> = BTreeMap::new();
-    let run_job = &run_job;
-    for batch in jobs.chunks(64) {
-        // Workers take the batch's jobs in order and hand each result over when it is done, so
-        // results are written, in job order, while later jobs are still being scanned.
-        // Once the writer has stopped (a write failed), the remaining jobs are skipped.
-        let (tx, rx) = std::sync::mpsc::channel::<(usize, Done)>();
-        let gone = std::sync::atomic::AtomicBool::new(false);
-        std::thread::scope(|s| -> anyhow::Result<()> {
-            let gone = &gone;
-            s.spawn(move || {
-                batch
-                    .iter()
-                    .enumerate()
-                    .par_bridge()
-                    .for_each_with(tx, |tx, (i, job)| {
-                        use std::sync::atomic::Ordering::Relaxed;
-                        if !gone.load(Relaxed) && tx.send((i, run_job(job))).is_err() {
-                            gone.store(true, Relaxed);
-                        }
-                    });
-            });
-            let mut held = BTreeMap::new();
-            let mut next = 0usize;
-            for (i, d) in rx {
-                held.insert(i, d);
-                while let Some(d) = held.remove(&next) {
-                    next += 1;
-                    pb.inc(d.bytes);
-                    if let Some(e) = d.error {
-                        outcome = Outcome::Findings;
-                        if format == ListFormat::Jsonl {
-                            serde_json::to_writer(&mut w, &e)?;
-                            w.write_all(b"\n")?;
+    // Jobs run in parallel; their results are written in job order while later jobs run.
+    ordered::run(
+        &jobs,
+        || (),
+        |_, job| run_job(job),
+        |d: Done| -> anyhow::Result<()> {
+            pb.inc(d.bytes);
+            if let Some(e) = d.error {
+                outcome = Outcome::Findings;
+                if format == ListFormat::Jsonl {
+                    serde_json::to_writer(&mut w, &e)?;
+                    w.write_all(b"\n")?;
+                } else {
+                    stderr_lines.push(format!("peel: error: {}: {}", e.locator_text, e.message));
+                }
+            }
+            for e in &d.execs {
+                match format {
+                    ListFormat::Jsonl => {
+                        serde_json::to_writer(&mut w, e)?;
+                        w.write_all(b"\n")?;
+                    }
+                    ListFormat::Table => writeln!(
+                        w,
+                        "{:<7} {:<44} {:<5} {}",
+                        match e["record"].as_str() {
+                            Some("exif") => "exif",
+                            Some("message") => "message",
+                            _ => "exec",
+                        },
+                        if e["record"] == "message" {
+                            peel_core::sink::escape_for_terminal(&format!(
+                                "{} {}",
+                                e["from"][0]["address"].as_str().unwrap_or("?"),
+                                e["date"].as_str().unwrap_or("-")
+                            ))
+                        } else if e["record"] == "exif" {
+                            format!(
+                                "{} {} {}",
+                                e["model"].as_str().unwrap_or("?"),
+                                e["latitude"],
+                                e["longitude"]
+                            )
                         } else {
-                            stderr_lines
-                                .push(format!("peel: error: {}: {}", e.locator_text, e.message));
-                        }
+                            format!(
+                                "{} {}",
+                                e["format"].as_str().unwrap_or("?"),
+                                e["arch"].as_str().unwrap_or("")
+                            )
+                        },
+                        "-",
+                        peel_core::sink::escape_for_terminal(
+                            e["locator_text"].as_str().unwrap_or("")
+                        )
+                    )?,
+                    _ => {}
+                }
+            }
+            for mut f in d.features {
+                if let Some(by) = matches(&stop_list, &f) {
+                    f.stopped_by = Some(by);
+                    if let Some(sw) = stopped_w.as_mut() {
+                        serde_json::to_writer(&mut *sw, &f)?;
+                        sw.write_all(b"\n")?;
                     }
-                    for e in &d.execs {
-                        match format {
-                            ListFormat::Jsonl => {
-                                serde_json::to_writer(&mut w, e)?;
-                                w.write_all(b"\n")?;
-                            }
-                            ListFormat::Table => writeln!(
-                                w,
-                                "{:<7} {:<44} {:<5} {}",
-                                match e["record"].as_str() {
-                                    Some("exif") => "exif",
-                                    Some("message") => "message",
-                                    _ => "exec",
-                                },
-                                if e["record"] == "message" {
-                                    peel_core::sink::escape_for_terminal(&format!(
-                                        "{} {}",
-                                        e["from"][0]["address"].as_str().unwrap_or("?"),
-                                        e["date"].as_str().unwrap_or("-")
-                                    ))
-                                } else if e["record"] == "exif" {
-                                    format!(
-                                        "{} {} {}",
-                                        e["model"].as_str().unwrap_or("?"),
-                                        e["latitude"],
-                                        e["longitude"]
-                                    )
-                                } else {
-                                    format!(
-                                        "{} {}",
-                                        e["format"].as_str().unwrap_or("?"),
-                                        e["arch"].as_str().unwrap_or("")
-                                    )
-                                },
-                                "-",
-                                peel_core::sink::escape_for_terminal(
-                                    e["locator_text"].as_str().unwrap_or("")
-                                )
-                            )?,
-                            _ => {}
-                        }
+                    stopped += 1;
+                    continue;
+                }
+                f.alert = matches(&alert_list, &f).is_some();
+                if o.histograms.is_some() {
+                    let source = f
+                        .path
+                        .clone()
+                        .unwrap_or_else(|| format!("{} {}", f.scope, f.evidence));
+                    let h = hist
+                        .entry((f.kind.clone(), f.normalized.clone()))
+                        .or_default();
+                    h.0 += 1;
+                    h.1.insert(source);
+                }
+                match format {
+                    ListFormat::Jsonl => {
+                        serde_json::to_writer(&mut w, &f)?;
+                        w.write_all(b"\n")?;
                     }
-                    for mut f in d.features {
-                        if let Some(by) = matches(&stop_list, &f) {
-                            f.stopped_by = Some(by);
-                            if let Some(sw) = stopped_w.as_mut() {
-                                serde_json::to_writer(&mut *sw, &f)?;
-                                sw.write_all(b"\n")?;
-                            }
-                            stopped += 1;
-                            continue;
-                        }
-                        f.alert = matches(&alert_list, &f).is_some();
-                        if o.histograms.is_some() {
-                            let source = f
-                                .path
-                                .clone()
-                                .unwrap_or_else(|| format!("{} {}", f.scope, f.evidence));
-                            let h = hist
-                                .entry((f.kind.clone(), f.normalized.clone()))
-                                .or_default();
-                            h.0 += 1;
-                            h.1.insert(source);
-                        }
-                        match format {
-                            ListFormat::Jsonl => {
-                                serde_json::to_writer(&mut w, &f)?;
-                                w.write_all(b"\n")?;
-                            }
-                            ListFormat::Csv => {
-                                let row = [
-                                    f.kind.clone(),
-                                    f.value.clone(),
-                                    f.normalized.clone(),
-                                    f.validated.map(|v| v.to_string()).unwrap_or_default(),
-                                    f.encoding.clone(),
-                                    f.locator_text.clone(),
-                                    f.offset.to_string(),
-                                    f.evidence_offset.map(|v| v.to_string()).unwrap_or_default(),
-                                    f.path.clone().unwrap_or_default(),
-                                    f.deleted.to_string(),
-                                    f.scope.to_string(),
-                                    f.context.clone(),
-                                ];
-                                w.write_all(&csv_row(&row)?)?;
-                            }
-                            _ => {
-                                let v = match f.validated {
-                                    Some(true) => "yes",
-                                    Some(false) => "no",
-                                    None => "-",
-                                };
-                                let n = peel_core::sink::escape_for_terminal(&f.normalized);
-                                writeln!(
-                                    w,
-                                    "{:<7} {:<44} {:<5} {}",
-                                    f.kind,
-                                    n,
-                                    v,
-                                    peel_core::sink::escape_for_terminal(&f.locator_text)
-                                )?;
-                            }
-                        }
+                    ListFormat::Csv => {
+                        let row = [
+                            f.kind.clone(),
+                            f.value.clone(),
+                            f.normalized.clone(),
+                            f.validated.map(|v| v.to_string()).unwrap_or_default(),
+                            f.encoding.clone(),
+                            f.locator_text.clone(),
+                            f.offset.to_string(),
+                            f.evidence_offset.map(|v| v.to_string()).unwrap_or_default(),
+                            f.path.clone().unwrap_or_default(),
+                            f.deleted.to_string(),
+                            f.scope.to_string(),
+                            f.context.clone(),
+                        ];
+                        w.write_all(&csv_row(&row)?)?;
+                    }
+                    _ => {
+                        let v = match f.validated {
+                            Some(true) => "yes",
+                            Some(false) => "no",
+                            None => "-",
+                        };
+                        let n = peel_core::sink::escape_for_terminal(&f.normalized);
+                        writeln!(
+                            w,
+                            "{:<7} {:<44} {:<5} {}",
+                            f.kind,
+                            n,
+                            v,
+                            peel_core::sink::escape_for_terminal(&f.locator_text)
+                        )?;
                     }
                 }
             }
             Ok(())
-        })?;
-    }
+        },
+    )?;
     w.flush()?;
     pb.finish_and_clear();
     if let Some(mut sw) = stopped_w.take() {

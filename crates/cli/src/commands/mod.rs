@@ -3,10 +3,11 @@
 mod batch;
 mod cat;
 mod export;
-mod features;
+pub(crate) mod features;
 mod graph;
 mod info;
 mod ls;
+mod manual;
 mod pipeline;
 mod process;
 mod scan;
@@ -188,6 +189,8 @@ pub fn run(cmd: Command, g: Globals) -> anyhow::Result<Outcome> {
             case,
         } => batch::batch(&list, &out, shard.as_deref(), resume, &case.into(), g),
         Command::Merge { cases, out, force } => batch::merge(&cases, &out, force, g),
+        Command::Completions { shell } => manual::completions(shell),
+        Command::Man { out } => manual::man(out.as_deref()),
         Command::Verify {
             image,
             expect_md5,

@@ -1,6 +1,6 @@
 //! The single pass of `peel process`: each file's content is read once and the same buffer is
 //! handed to hashing, type detection, the feature scanners (with their decoders), executable
-//! and EXIF parsing and YARA; free and unpartitioned space is read once, in pages, for the
+//! and EXIF parsing and YARA; free and unpartitioned space is read once, in slices, for the
 //! feature scanners. Records go to one writer per output, in evidence order.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -8,21 +8,23 @@ use std::io::{self, Read, Write};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
+use peel_core::HashSet;
 use peel_core::record::{EntryKind, ErrorRecord, FeatureRecord, FileRecord};
 use peel_core::timeline::{Event, events_of};
-use peel_core::{HashSet, Locator, Segment};
 use peel_extract::decode::Limits;
-use peel_extract::{Extractor, MARGIN, PAGE};
+use peel_extract::{Extractor, PAGE};
 use peel_fs::Entry;
 use peel_fs::evidence::{Evidence, Part};
-use peel_image::{Source, read_exact_at};
+use peel_image::Source;
 use peel_scan::{Compiled, Worker};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::features::{exec_record, object_record, record, with_layers};
+use super::features::{record, scan_object};
 use super::scan::{Ctx, Object, Out, ScanOptions};
 use crate::listing::{Listed, Selection, collect, file_record, panic_text};
+use crate::ordered;
+use crate::regions::{self, Want};
 
 /// Which outputs are wanted.
 #[derive(Debug, Clone, Copy)]
@@ -62,6 +64,8 @@ pub(crate) struct Tally {
     pub features: u64,
     pub executables: u64,
     pub exif: u64,
+    /// Mail messages parsed (`.eml` files, mbox messages).
+    pub messages: u64,
     pub hits: u64,
     pub skipped: u64,
     pub errors: u64,
@@ -130,19 +134,6 @@ struct FileOut {
     execs: Vec<serde_json::Value>,
     features: Vec<FeatureRecord>,
     hits: Vec<Out>,
-}
-
-/// A run of free or unknown bytes, scanned for features in pages.
-struct Region {
-    evidence_offset: u64,
-    len: u64,
-    locator: Locator,
-    stream_offset: u64,
-    scope: &'static str,
-}
-
-thread_local! {
-    static PAGE_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 fn md5_sha256() -> HashSet {
@@ -316,39 +307,12 @@ impl Engine<'_> {
                     format!("content unreadable: {err}"),
                 ));
             }
-            let mut problems = Vec::new();
-            let mut feats = Vec::new();
-            let mut execs = Vec::new();
-            self.x.scan_deep_objects(
-                &data,
-                self.limits,
-                &mut |layers, f| {
-                    let mut r = record(f, &with_layers(&loc, layers), 0, "file", &ev.name);
-                    r.deleted = e.deleted;
-                    feats.push(r);
-                },
-                &mut |layers, msg| problems.push((with_layers(&loc, layers), msg)),
-                &mut |layers, bytes| {
-                    if let Some(res) = peel_extract::exec::parse(bytes) {
-                        execs.push(exec_record(res, &with_layers(&loc, layers), e, &ev.name));
-                    }
-                    if let Some(info) = peel_extract::exif::parse(bytes) {
-                        let v = serde_json::to_value(info).unwrap_or_default();
-                        execs.push(object_record(
-                            "exif",
-                            v,
-                            &with_layers(&loc, layers),
-                            e,
-                            &ev.name,
-                        ));
-                    }
-                },
-            );
-            if let Some((l, m)) = problems.into_iter().next() {
+            let found = scan_object(self.x, self.limits, &data, &loc, e, &ev.name, &|_| true);
+            if let Some((l, m)) = found.problem {
                 out.feat_error = out.feat_error.or(Some(ErrorRecord::new(&ev.name, l, m)));
             }
-            out.features = feats;
-            out.execs = execs;
+            out.features = found.features;
+            out.execs = found.execs;
         }
         if let (Some(ctx), Some(w)) = (&ctx, wk)
             && e.size <= max_size
@@ -384,75 +348,7 @@ impl Engine<'_> {
         }
         out
     }
-
-    /// A page of a free or unknown region through the feature scanners (as `peel features`).
-    fn page(&self, ev: &Evidence, src: &dyn Source, r: &Region, start: u64) -> FileOutPage {
-        let from = start.saturating_sub(MARGIN as u64);
-        let to = (start + PAGE as u64 + MARGIN as u64).min(r.len);
-        let mut buf = PAGE_BUF.with_borrow_mut(std::mem::take);
-        buf.resize((to - from) as usize, 0);
-        if let Err(e) = read_exact_at(src, &mut buf, r.evidence_offset + from, "region") {
-            let loc = r.locator.clone().with(Segment::Offset {
-                offset: r.stream_offset + start,
-            });
-            PAGE_BUF.with_borrow_mut(|b| *b = buf);
-            return FileOutPage {
-                features: Vec::new(),
-                error: Some(ErrorRecord::new(&ev.name, loc, e.to_string())),
-            };
-        }
-        let end = (start + PAGE as u64).min(r.len);
-        let mut found = Vec::new();
-        self.x.scan_window(&buf, from, start, end, &mut found);
-        let mut features: Vec<FeatureRecord> = found
-            .into_iter()
-            .map(|f| {
-                let ev_off = r.evidence_offset + f.offset;
-                let mut rec = record(f, &r.locator, r.stream_offset, r.scope, &ev.name);
-                rec.evidence_offset = Some(ev_off);
-                rec
-            })
-            .collect();
-        let mut error = None;
-        self.x.scan_embedded(
-            &buf,
-            from,
-            start,
-            end,
-            self.limits,
-            &|pos, max| {
-                let n = (r.len.saturating_sub(pos)).min(max as u64) as usize;
-                let mut v = vec![0u8; n];
-                read_exact_at(src, &mut v, r.evidence_offset + pos, "stream")
-                    .ok()
-                    .map(|_| v)
-            },
-            &mut |pos, layers, f| {
-                let at = r.locator.clone().with(Segment::Offset {
-                    offset: r.stream_offset + pos,
-                });
-                features.push(record(f, &with_layers(&at, layers), 0, r.scope, &ev.name));
-            },
-            &mut |pos, layers, m| {
-                let at = r.locator.clone().with(Segment::Offset {
-                    offset: r.stream_offset + pos,
-                });
-                error
-                    .get_or_insert_with(|| ErrorRecord::new(&ev.name, with_layers(&at, layers), m));
-            },
-        );
-        PAGE_BUF.with_borrow_mut(|b| *b = buf);
-        FileOutPage { features, error }
-    }
 }
-
-struct FileOutPage {
-    features: Vec<FeatureRecord>,
-    error: Option<ErrorRecord>,
-}
-
-/// Entries handed to the workers at a time; results are written in order after each batch.
-const BATCH: usize = 512;
 
 fn write_hits(sinks: &mut Sinks<'_>, t: &mut Tally, outs: Vec<Out>) -> io::Result<()> {
     for o in outs {
@@ -488,11 +384,13 @@ fn write_features(
     }
     for x in &execs {
         jl(sinks.features, x)?;
-        if x.get("record").and_then(|r| r.as_str()) == Some("executable") {
-            t.executables += 1;
-            jl(sinks.exec, x)?;
-        } else {
-            t.exif += 1;
+        match x.get("record").and_then(|r| r.as_str()) {
+            Some("executable") => {
+                t.executables += 1;
+                jl(sinks.exec, x)?;
+            }
+            Some("message") => t.messages += 1,
+            _ => t.exif += 1,
         }
     }
     for f in features {
@@ -564,26 +462,28 @@ pub(crate) fn run_item(
             }
         }
     };
-    for chunk in items.chunks(BATCH) {
-        let done: Vec<Option<FileOut>> = chunk
-            .par_iter()
-            .map_init(
-                || eng.rules.map(|r| Worker::new(r, eng.timeout)),
-                |wk, it| match it {
-                    Listed::Entry { part, entry } => {
-                        let o = guarded(wk.as_mut(), ev.parts.get(*part)?, entry);
-                        on_bytes(if entry.kind == EntryKind::File {
-                            entry.size
-                        } else {
-                            0
-                        });
-                        Some(o)
-                    }
-                    _ => None,
-                },
-            )
-            .collect();
-        for (it, d) in chunk.iter().zip(done) {
+    let mut k = 0usize;
+    // Results are written in evidence order while later entries are still being read.
+    ordered::run(
+        &items,
+        || eng.rules.map(|r| Worker::new(r, eng.timeout)),
+        |wk, it| match it {
+            Listed::Entry { part, entry } => {
+                let o = ev.parts.get(*part).map(|p| guarded(wk.as_mut(), p, entry));
+                on_bytes(if entry.kind == EntryKind::File {
+                    entry.size
+                } else {
+                    0
+                });
+                o
+            }
+            _ => None,
+        },
+        |d: Option<FileOut>| -> io::Result<()> {
+            let it = items
+                .get(k)
+                .ok_or_else(|| io::Error::other("entry out of range"))?;
+            k += 1;
             match (it, d) {
                 (Listed::Entry { entry, .. }, Some(o)) => {
                     t.entries += 1;
@@ -619,57 +519,24 @@ pub(crate) fn run_item(
                 }
                 _ => {}
             }
-        }
-    }
+            Ok(())
+        },
+    )?;
     // Volumes without a file system: whole YARA objects (small) or feature pages.
     let src: Option<Arc<dyn Source>> = ev.source.clone();
-    let mut regions = Vec::new();
-    let mut volumes = Vec::new();
-    for (i, part) in ev.parts.iter().enumerate() {
-        let Some(v) = &part.volume else { continue };
-        if v.length == 0 {
-            continue;
-        }
-        match part.fs.as_ref().map(|fs| fs.unallocated()) {
-            Some(Some(runs)) => {
-                for (off, len) in runs {
-                    regions.push(Region {
-                        evidence_offset: v.offset + off,
-                        len,
-                        locator: part.fs_locator(),
-                        stream_offset: off,
-                        scope: "unallocated",
-                    });
-                }
-            }
-            Some(None) => {}
-            None => {
-                if v.length <= eng.scan.max_size {
-                    volumes.push(i);
-                }
-                regions.push(Region {
-                    evidence_offset: v.offset,
-                    len: v.length,
-                    locator: part.locator.clone(),
-                    stream_offset: 0,
-                    scope: "raw",
-                });
-            }
-        }
-    }
-    if let Some(tb) = &ev.table
-        && tb.scheme != peel_image::volumes::Scheme::None
-    {
-        for gap in &tb.unallocated {
-            regions.push(Region {
-                evidence_offset: gap.offset,
-                len: gap.length,
-                locator: Locator::evidence(ev.name.clone()),
-                stream_offset: gap.offset,
-                scope: "unpartitioned",
-            });
-        }
-    }
+    let regions = regions::plan(
+        ev,
+        Want {
+            unallocated: true,
+            ..Want::default()
+        },
+    )
+    .map_err(io::Error::other)?;
+    let volumes: Vec<usize> = regions
+        .iter()
+        .filter(|r| r.len <= eng.scan.max_size)
+        .filter_map(|r| r.bare_volume)
+        .collect();
     if let (Some(ctx), Some(rules)) = (&ctx, eng.rules) {
         let done: Vec<Vec<Out>> = volumes
             .par_iter()
@@ -685,29 +552,36 @@ pub(crate) fn run_item(
     if st.features
         && let Some(s) = &src
     {
-        let mut pages = Vec::new();
+        let mut slices = Vec::new();
         for (i, r) in regions.iter().enumerate() {
-            let mut start = 0u64;
-            while start < r.len {
-                pages.push((i, start));
-                start += PAGE as u64;
-            }
+            slices.extend(regions::slices(r.len, regions::SLICE).map(|(a, n)| (i, a, n)));
         }
-        for chunk in pages.chunks(16) {
-            let done: Vec<FileOutPage> = chunk
-                .par_iter()
-                .filter_map(|(i, start)| {
-                    let r = regions.get(*i)?;
-                    let d = eng.page(ev, s.as_ref(), r, *start);
-                    on_bytes((r.len - start).min(PAGE as u64));
-                    Some(d)
-                })
-                .collect();
-            for d in done {
-                t.pages += 1;
-                write_features(sinks, &mut t, all, d.error, Vec::new(), d.features)?;
-            }
-        }
+        ordered::run(
+            &slices,
+            || (),
+            |_, (i, start, len)| {
+                let r = regions.get(*i)?;
+                let d = regions::scan_slice(
+                    eng.x,
+                    eng.limits,
+                    &ev.name,
+                    s.as_ref(),
+                    r,
+                    *start,
+                    *len,
+                    &|_| true,
+                );
+                on_bytes(*len);
+                Some(d)
+            },
+            |d| -> io::Result<()> {
+                if let Some(d) = d {
+                    t.pages += 1;
+                    write_features(sinks, &mut t, all, d.error, Vec::new(), d.features)?;
+                }
+                Ok(())
+            },
+        )?;
     }
     Ok(t)
 }

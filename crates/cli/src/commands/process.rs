@@ -578,7 +578,11 @@ pub(crate) fn make_case(
                 &[],
             ));
             let size = ev.source.as_ref().map(|s| s.len());
-            let pb = progress::bytes(g.progress, size.unwrap_or(0), &format!("process {name}"));
+            let pb = progress::bytes(
+                g.progress,
+                size.unwrap_or(0),
+                &format!("process [{}/{}] {name}", i + 1, evidence.len()),
+            );
             let (t2, s2) = (Instant::now(), now());
             let tally = run_item(&eng, &ev, &mut sinks, &mut all, &|n| pb.inc(n))?;
             pb.finish_and_clear();
@@ -589,7 +593,7 @@ pub(crate) fn make_case(
                 t2,
                 json!({"entries": tally.entries, "files": tally.files, "content_bytes": tally.content_bytes,
                     "pages": tally.pages, "features": tally.features, "executables": tally.executables,
-                    "exif": tally.exif, "hits": tally.hits, "skipped": tally.skipped, "errors": tally.errors}),
+                    "exif": tally.exif, "messages": tally.messages, "hits": tally.hits, "skipped": tally.skipped, "errors": tally.errors}),
                 &tally.error_lines,
             ));
             totals[0] += tally.files;

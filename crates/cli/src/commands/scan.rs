@@ -16,11 +16,11 @@ use peel_fs::Entry;
 use peel_fs::evidence::{Evidence, Part};
 use peel_image::{Source, read_exact_at};
 use peel_scan::{Compiled, Define, Hit, ObjectVars, Page, Report, Worker, filetype};
-use rayon::prelude::*;
 
 use crate::args::ListFormat;
 use crate::listing::{Listed, Selection, collect, panic_text};
-use crate::{Globals, Outcome, progress};
+use crate::regions::{self, Want};
+use crate::{Globals, Outcome, ordered, progress};
 
 /// Bytes a raw-region page answers for.
 pub const PAGE: u64 = 16 << 20;
@@ -166,15 +166,6 @@ pub fn check(o: &RuleOptions, json: bool) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Findings
     })
-}
-
-/// A raw region scanned in pages.
-struct Region {
-    evidence_offset: u64,
-    len: u64,
-    locator: Locator,
-    stream_offset: u64,
-    scope: &'static str,
 }
 
 enum Job<'a> {
@@ -608,73 +599,28 @@ pub fn run(evidence: &[PathBuf], o: &ScanOptions, g: Globals) -> anyhow::Result<
             rules: &rules,
             budget: &budget,
         };
-        let mut regions: Vec<Region> = Vec::new();
-        let mut items = Vec::new();
-        let mut jobs: Vec<Job<'_>> = Vec::new();
         let src: Option<Arc<dyn Source>> = ev.source.clone();
-        if o.raw {
-            let s = src
-                .clone()
-                .ok_or_else(|| anyhow!("{}: --raw needs an image file, not a folder", ev.name))?;
-            regions.push(Region {
-                evidence_offset: 0,
-                len: s.len(),
-                locator: Locator::evidence(ev.name.clone()),
-                stream_offset: 0,
-                scope: "raw",
-            });
-        } else {
-            let sel = Selection {
-                recursive: true,
+        let regions = regions::plan(
+            &ev,
+            Want {
+                raw: o.raw,
                 volume: o.volume,
-                ..Selection::default()
-            };
-            items = collect(&ev, &sel);
-            for (i, part) in ev.parts.iter().enumerate() {
-                let Some(v) = &part.volume else { continue };
-                if o.volume.is_some_and(|w| w != v.index) || v.length == 0 {
-                    continue;
-                }
-                match part.fs.as_ref().map(|fs| fs.unallocated()) {
-                    Some(Some(runs)) if o.unallocated => {
-                        for (off, len) in runs {
-                            regions.push(Region {
-                                evidence_offset: v.offset + off,
-                                len,
-                                locator: part.fs_locator(),
-                                stream_offset: off,
-                                scope: "unallocated",
-                            });
-                        }
-                    }
-                    Some(_) => {}
-                    // No file system: the volume's bytes are the object.
-                    None if v.length <= o.max_size => jobs.push(Job::Volume { part: i }),
-                    None => regions.push(Region {
-                        evidence_offset: v.offset,
-                        len: v.length,
-                        locator: part.locator.clone(),
-                        stream_offset: 0,
-                        scope: "raw",
-                    }),
-                }
-            }
-            if o.unallocated
-                && o.volume.is_none()
-                && let Some(t) = &ev.table
-                && t.scheme != peel_image::volumes::Scheme::None
-            {
-                for gap in &t.unallocated {
-                    regions.push(Region {
-                        evidence_offset: gap.offset,
-                        len: gap.length,
-                        locator: Locator::evidence(ev.name.clone()),
-                        stream_offset: gap.offset,
-                        scope: "unpartitioned",
-                    });
-                }
-            }
-        }
+                unallocated: o.unallocated,
+            },
+        )
+        .with_context(|| ev.name.clone())?;
+        let items = if o.raw {
+            Vec::new()
+        } else {
+            collect(
+                &ev,
+                &Selection {
+                    recursive: true,
+                    volume: o.volume,
+                    ..Selection::default()
+                },
+            )
+        };
         let mut file_jobs = Vec::new();
         for it in &items {
             match it {
@@ -693,13 +639,14 @@ pub fn run(evidence: &[PathBuf], o: &ScanOptions, g: Globals) -> anyhow::Result<
                 }
             }
         }
-        file_jobs.append(&mut jobs);
         let mut jobs = file_jobs;
         for (i, r) in regions.iter().enumerate() {
-            let mut start = 0u64;
-            while start < r.len {
-                jobs.push(Job::Page { region: i, start });
-                start += PAGE;
+            // No file system: the volume's bytes are the object, when small enough.
+            match r.bare_volume {
+                Some(part) if r.len <= o.max_size => jobs.push(Job::Volume { part }),
+                _ => jobs.extend(
+                    regions::slices(r.len, PAGE).map(|(start, _)| Job::Page { region: i, start }),
+                ),
             }
         }
         let size_of = |j: &Job<'_>| match j {
@@ -814,48 +761,47 @@ pub fn run(evidence: &[PathBuf], o: &ScanOptions, g: Globals) -> anyhow::Result<
                 }
             }
         };
-        // One pass over all jobs, so each thread builds its scanner a few times only (a
-        // scanner over thousands of rules is not free); results are kept in job order.
-        let done: Vec<Vec<Out>> = jobs
-            .par_iter()
-            .map_init(
-                || Worker::new(&rules, o.timeout),
-                |wk, job| {
-                    let r = guarded(wk, job);
-                    pb.inc(size_of(job));
-                    r
-                },
-            )
-            .collect();
-        for outs in done {
-            for out in outs {
-                match out {
-                    Out::Error(e) => {
-                        outcome = Outcome::Findings;
-                        emit_error(&mut w, format, &e)?;
-                    }
-                    Out::Skip(s) => {
-                        if format == ListFormat::Jsonl && !o.count {
-                            serde_json::to_writer(&mut w, &s)?;
-                            w.write_all(b"\n")?;
-                        } else if g.notes {
-                            eprintln!("peel: note: {}: {}", s.locator_text, s.reason);
+        // One scanner per worker thread (a scanner over thousands of rules is not free);
+        // results are written in job order while later jobs are scanned.
+        ordered::run(
+            &jobs,
+            || Worker::new(&rules, o.timeout),
+            |wk, job| {
+                let r = guarded(wk, job);
+                pb.inc(size_of(job));
+                r
+            },
+            |outs: Vec<Out>| -> anyhow::Result<()> {
+                for out in outs {
+                    match out {
+                        Out::Error(e) => {
+                            outcome = Outcome::Findings;
+                            emit_error(&mut w, format, &e)?;
                         }
-                    }
-                    Out::Hit(h) => {
-                        outcome = Outcome::Findings;
-                        if o.count {
-                            counts
-                                .entry((h.namespace.clone(), h.rule.clone()))
-                                .or_default()
-                                .insert(h.locator_text.clone());
-                            continue;
+                        Out::Skip(s) => {
+                            if format == ListFormat::Jsonl && !o.count {
+                                serde_json::to_writer(&mut w, &s)?;
+                                w.write_all(b"\n")?;
+                            } else if g.notes {
+                                eprintln!("peel: note: {}: {}", s.locator_text, s.reason);
+                            }
                         }
-                        emit_hit(&mut w, format, &h, &mut csv_head)?;
+                        Out::Hit(h) => {
+                            outcome = Outcome::Findings;
+                            if o.count {
+                                counts
+                                    .entry((h.namespace.clone(), h.rule.clone()))
+                                    .or_default()
+                                    .insert(h.locator_text.clone());
+                                continue;
+                            }
+                            emit_hit(&mut w, format, &h, &mut csv_head)?;
+                        }
                     }
                 }
-            }
-        }
+                Ok(())
+            },
+        )?;
         pb.finish_and_clear();
     }
     if o.count {

@@ -241,10 +241,7 @@ impl Page {
     pub fn console_faults(&self) -> Vec<&str> {
         self.log
             .lines()
-            .filter(|l| {
-                (l.contains(":CONSOLE") && !l.contains("GL Driver Message"))
-                    || l.contains("Uncaught")
-            })
+            .filter(|l| (l.contains(":CONSOLE") && !browser_notice(l)) || l.contains("Uncaught"))
             .collect()
     }
 }
@@ -304,4 +301,47 @@ pub fn load_page(browser: &Path, file: &Path, screenshot: Option<&Path>) -> Page
         dom: String::from_utf8_lossy(&o.stdout).into_owned(),
         log: String::from_utf8_lossy(&o.stderr).into_owned(),
     }
+}
+
+/// `(source, target) → count` of the edges of one kind.
+pub fn edges_of(g: &serde_json::Value, kind: &str) -> BTreeMap<(String, String), u64> {
+    g["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == kind)
+        .map(|e| {
+            (
+                (
+                    e["source"].as_str().unwrap().to_string(),
+                    e["target"].as_str().unwrap().to_string(),
+                ),
+                e["count"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// A truth table `a<TAB>b<TAB>count` with a header, keys prefixed by `kind:`.
+pub fn truth_edges(file: &str, kind: &str) -> BTreeMap<(String, String), u64> {
+    truth(file)
+        .lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (
+                (format!("{kind}:{}", f[0]), format!("{kind}:{}", f[1])),
+                f[2].parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Lines Chromium itself logs as console messages about the page's graphics context, not
+/// written by the page: GL driver messages, and (Chromium 156 and later, with `--disable-gpu`)
+/// the notice that falling back to software WebGL is deprecated.
+fn browser_notice(line: &str) -> bool {
+    line.contains("GL Driver Message")
+        || line.contains("Automatic fallback to software WebGL has been deprecated")
 }
