@@ -9,6 +9,7 @@ mod info;
 mod ls;
 mod pipeline;
 mod process;
+mod report;
 mod scan;
 mod timeline;
 mod unalloc;
