@@ -330,7 +330,8 @@ Examples:\n  peel export disk.E01 --out case1/export\n  peel export disk.E01 --o
         after_help = "Each file's content is read once and handed to hashing (MD5, SHA-256), \
 type detection, the feature scanners, YARA and executable/EXIF parsing. The case folder holds \
 files.jsonl, features.jsonl, exec.jsonl, histograms/, hits.jsonl, timeline.csv, graph/ (graph.json, \
-GraphML, GEXF, DOT, Cytoscape, Neo4j and plain CSV, graph.html), audit.jsonl and manifest.json \
+GraphML, GEXF, DOT, Cytoscape, Neo4j and plain CSV, graph.html), report.html (one offline page \
+summing up the case), audit.jsonl and manifest.json \
 (tool version, arguments, rule-set SHA-256, evidence hashes and E01 verification, per-output \
 SHA-256; its runtime_fields list what may differ between two runs). The case is built in a \
 temporary folder beside CASE and renamed into place when complete; an existing non-empty CASE \
@@ -459,6 +460,8 @@ pub enum Step {
     Timeline,
     /// graph/: the association graph, its exports and viewer (needs features).
     Graph,
+    /// report.html: one offline page summing up the case, made from the other outputs.
+    Report,
 }
 
 /// Options shared by `peel process` and `peel batch`.
@@ -468,8 +471,8 @@ pub struct CaseArgs {
     /// triage rules).
     #[arg(long, short = 'r', value_name = "PATH")]
     pub rules: Vec<PathBuf>,
-    /// Only these steps (comma-separated: files,features,scan,timeline,graph; graph implies
-    /// features).
+    /// Only these steps (comma-separated: files,features,scan,timeline,graph,report; graph
+    /// implies features).
     #[arg(long, value_enum, value_delimiter = ',', value_name = "STEPS")]
     pub only: Vec<Step>,
     /// Replace an existing case folder (only once the new case is complete).

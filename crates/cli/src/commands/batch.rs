@@ -189,6 +189,7 @@ pub fn merge(cases: &[PathBuf], out: &Path, force: bool, g: Globals) -> anyhow::
     let started = now();
     check_out(out, force)?;
     let mut sources = Vec::new();
+    let mut evidence = Vec::new();
     let mut outcome = Outcome::Clean;
     for c in cases {
         if !is_complete(c) {
@@ -201,6 +202,15 @@ pub fn merge(cases: &[PathBuf], out: &Path, force: bool, g: Globals) -> anyhow::
         let doc: Value = serde_json::from_slice(&m)?;
         if doc["status"] != "clean" {
             outcome = Outcome::Findings;
+        }
+        // The evidence entries of every source, renumbered in merged order, as one `peel
+        // process` over the same items would list them.
+        for e in doc["evidence"].as_array().into_iter().flatten() {
+            let mut e = e.clone();
+            if let Some(o) = e.as_object_mut() {
+                o.insert("index".into(), json!(evidence.len()));
+            }
+            evidence.push(e);
         }
         sources.push(json!({
             "path": c.display().to_string(),
@@ -306,8 +316,13 @@ pub fn merge(cases: &[PathBuf], out: &Path, force: bool, g: Globals) -> anyhow::
         }
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let extra = json!({"command": "merge", "sources": sources, "totals": counts});
-    seal(&stage, out, &args, &started, t_run, &audit, outcome, extra)?;
+    let extra = json!({"command": "merge", "sources": sources, "evidence": evidence,
+        "totals": counts});
+    // A report when the cases had one: it reads only the merged outputs.
+    let report = cases.iter().any(|c| c.join("report.html").exists());
+    seal(
+        &stage, out, &args, &started, t_run, audit, outcome, extra, report,
+    )?;
     if g.notes {
         eprintln!(
             "peel: merged {} case(s) → {} ({:.1} s)",

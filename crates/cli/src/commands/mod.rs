@@ -10,6 +10,7 @@ mod ls;
 mod manual;
 mod pipeline;
 mod process;
+mod report;
 mod scan;
 mod timeline;
 mod unalloc;

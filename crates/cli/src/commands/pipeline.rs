@@ -34,6 +34,8 @@ pub(crate) struct Steps {
     pub scan: bool,
     pub timeline: bool,
     pub graph: bool,
+    /// report.html, from the other outputs once they are written.
+    pub report: bool,
 }
 
 /// What the pass needs, resolved once before work starts.

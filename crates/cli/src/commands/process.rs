@@ -97,6 +97,7 @@ impl CaseOptions {
             scan: has(Step::Scan),
             timeline: has(Step::Timeline),
             graph: has(Step::Graph),
+            report: has(Step::Report),
         }
     }
 }
@@ -284,6 +285,27 @@ pub(crate) fn write_timeline(path: &Path, mut events: Vec<Event>) -> anyhow::Res
     }
     c.flush()?;
     Ok(events.len() as u64)
+}
+
+/// The volumes of an opened evidence item: partition scheme, slot, offset, length and type,
+/// and the file system found on each (or why none was opened).
+fn volume_facts(ev: &Evidence) -> Vec<Value> {
+    ev.parts
+        .iter()
+        .map(|p| {
+            let v = p.volume.as_ref();
+            json!({
+                "locator": p.locator.to_string(),
+                "scheme": p.scheme.as_str(),
+                "index": v.map(|v| v.index),
+                "offset": v.map(|v| v.offset),
+                "length": v.map(|v| v.length),
+                "description": v.map(|v| v.description.as_str()),
+                "fs": p.fs.as_ref().map(|f| f.kind()),
+                "fs_error": p.fs_error.as_ref().map(|e| e.to_string()),
+            })
+        })
+        .collect()
 }
 
 /// Facts about the evidence as stored: its file(s) with SHA-256, and for E01 whether the
@@ -554,7 +576,7 @@ pub(crate) fn make_case(
                     items.push(
                         json!({"index": i, "path": name, "error": msg, "format": facts["format"],
                         "files": facts["files"], "verification": facts["verification"],
-                        "started": item_start, "finished": now()}),
+                        "volumes": [], "started": item_start, "finished": now()}),
                     );
                     continue;
                 }
@@ -602,7 +624,7 @@ pub(crate) fn make_case(
             totals[3] += tally.errors;
             let mut item = json!({"index": i, "path": name, "size": size, "format": facts["format"],
                 "files": facts["files"], "verification": facts["verification"],
-                "counts": tally, "started": item_start, "finished": now()});
+                "volumes": volume_facts(&ev), "counts": tally, "started": item_start, "finished": now()});
             if let Some(m) = item.get_mut("counts").and_then(|c| c.as_object_mut()) {
                 m.remove("error_lines");
             }
@@ -699,7 +721,17 @@ pub(crate) fn make_case(
         "evidence": items,
         "totals": {"files": totals[0], "features": totals[1], "hits": totals[2], "errors": totals[3]},
     });
-    seal(&stage, out, args, &started, t_run, &audit, outcome, extra)?;
+    seal(
+        &stage,
+        out,
+        args,
+        &started,
+        t_run,
+        audit,
+        outcome,
+        extra,
+        steps.report,
+    )?;
     Ok(summary)
 }
 
@@ -710,6 +742,7 @@ fn step_names(s: Steps) -> Vec<&'static str> {
         (s.scan, "scan"),
         (s.timeline, "timeline"),
         (s.graph, "graph"),
+        (s.report, "report"),
     ]
     .into_iter()
     .filter(|(on, _)| *on)
@@ -717,7 +750,9 @@ fn step_names(s: Steps) -> Vec<&'static str> {
     .collect()
 }
 
-/// Writes audit.jsonl and manifest.json into `stage`, then moves it to `out`.
+/// Writes report.html (with `report`), audit.jsonl and manifest.json into `stage`, then moves
+/// it to `out`. The report is written last of the outputs but before their hashes are taken,
+/// so the manifest lists it too.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn seal(
     stage: &Path,
@@ -725,17 +760,12 @@ pub(crate) fn seal(
     args: &[String],
     started: &str,
     t_run: Instant,
-    audit: &[Value],
+    mut audit: Vec<Value>,
     outcome: Outcome,
     extra: Value,
+    report: bool,
 ) -> anyhow::Result<()> {
     let r = (|| -> anyhow::Result<()> {
-        let mut a = BufWriter::new(fs::File::create(stage.join("audit.jsonl"))?);
-        for l in audit {
-            jl(&mut a, l)?;
-        }
-        a.flush()?;
-        let outputs = output_hashes(stage)?;
         let mut m = json!({
             "record": "manifest",
             "schema": 1,
@@ -749,6 +779,27 @@ pub(crate) fn seal(
             for (k, v) in eo {
                 mo.insert(k.clone(), v.clone());
             }
+        }
+        if report {
+            let (t0, s0) = (Instant::now(), now());
+            super::report::write_report(stage, &m)?;
+            let bytes = fs::metadata(stage.join("report.html"))?.len();
+            audit.push(audit_line(
+                "report",
+                None,
+                &s0,
+                t0,
+                json!({"bytes": bytes}),
+                &[],
+            ));
+        }
+        let mut a = BufWriter::new(fs::File::create(stage.join("audit.jsonl"))?);
+        for l in &audit {
+            jl(&mut a, l)?;
+        }
+        a.flush()?;
+        let outputs = output_hashes(stage)?;
+        if let Some(mo) = m.as_object_mut() {
             mo.insert("outputs".into(), json!(outputs));
             mo.insert("started".into(), json!(started));
             mo.insert("finished".into(), json!(now()));
