@@ -1,6 +1,11 @@
 //! `peel completions` and `peel man`: made from the command definitions, so every subcommand
 //! (nested ones too) and its options appear.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod common;
 use common::*;

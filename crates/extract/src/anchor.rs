@@ -208,6 +208,16 @@ impl Segments {
         self.exact
     }
 
+    /// The bytes a match can contain.
+    pub fn class(&self) -> &[bool; 256] {
+        &self.class
+    }
+
+    /// The length of the shortest match.
+    pub fn min_len(&self) -> usize {
+        self.min_len
+    }
+
     /// Whether byte `b` can be part of a match.
     fn in_class(&self, b: u8) -> bool {
         self.class.get(usize::from(b)).copied().unwrap_or(false)
@@ -317,6 +327,108 @@ impl Segments {
     }
 }
 
+/// The shortest match a plan in a [`Text`] union may have.
+const MIN_JOINT: usize = 6;
+
+/// Stretches of [`Text::ranges`] at most this far apart are joined.
+const JOIN: usize = 64;
+
+/// Where any of several exact plans can match: the union of their classes and the shortest of
+/// their shortest matches. A match of any of them lies in a run of union bytes at least that
+/// long, so [`Text::ranges`] can pass over random and compressed bytes once for all of them.
+pub struct Text {
+    class: [bool; 256],
+    min_len: usize,
+}
+
+impl Text {
+    /// Whether `plan` joins the union: exact, and with matches long enough that probing every
+    /// `min_len`-th byte skips most of random data.
+    pub fn joins(plan: &Segments) -> bool {
+        plan.exact && plan.min_len >= MIN_JOINT
+    }
+
+    /// The union of the `plans` that [`Text::joins`] admits (`None` if it admits none).
+    pub fn union<'a>(plans: impl IntoIterator<Item = &'a Segments>) -> Option<Text> {
+        let mut class = [false; 256];
+        let mut min_len = usize::MAX;
+        for p in plans {
+            if !Text::joins(p) {
+                continue;
+            }
+            for (u, c) in class.iter_mut().zip(p.class.iter()) {
+                *u |= *c;
+            }
+            min_len = min_len.min(p.min_len);
+        }
+        (min_len != usize::MAX && min_len > 0).then_some(Text { class, min_len })
+    }
+
+    fn is(&self, b: u8) -> bool {
+        self.class.get(usize::from(b)).copied().unwrap_or(false)
+    }
+
+    /// Calls `visit(lo, hi)`, in order, for disjoint stretches of `hay` that hold every run
+    /// of class bytes at least `min_len` long, with the byte either side (outside the class)
+    /// as context; stops when `visit` returns false. No run crosses a stretch's edge, so an
+    /// exact plan finds the same matches in the stretches as in all of `hay`.
+    ///
+    /// Only every `min_len`-th byte is probed outside runs: a long enough run holds a probe.
+    pub fn ranges(&self, hay: &[u8], visit: &mut dyn FnMut(usize, usize) -> bool) {
+        let k = self.min_len;
+        let len = hay.len();
+        let is_at = |i: usize| hay.get(i).is_some_and(|&b| self.is(b));
+        let mut pending: Option<(usize, usize)> = None;
+        let mut probe = k - 1;
+        while probe < len {
+            if !is_at(probe) {
+                probe += k;
+                continue;
+            }
+            // A chain of probes in the class, between two outside it (or the ends).
+            let first = probe;
+            let mut last = probe;
+            while is_at(last + k) {
+                last += k;
+            }
+            let lo = first.saturating_sub(k);
+            let end = last + k; // outside the class, or past the end
+            // A long chain is text: kept whole. A short one may be random bytes: kept only if
+            // one of its probes lies in a run long enough for a match.
+            let keep = last - first >= 2 * k
+                || (first..=last).step_by(k).any(|q| {
+                    let mut a = q;
+                    while a > lo && is_at(a - 1) {
+                        a -= 1;
+                    }
+                    let mut b = q + 1;
+                    while b < end.min(len) && is_at(b) {
+                        b += 1;
+                    }
+                    b - a >= k
+                });
+            if keep {
+                let hi = (end + 1).min(len);
+                pending = match pending {
+                    // Close stretches are searched as one: fewer searches, same matches.
+                    Some((plo, phi)) if lo <= phi + JOIN => Some((plo, hi)),
+                    Some((plo, phi)) => {
+                        if !visit(plo, phi) {
+                            return;
+                        }
+                        Some((lo, hi))
+                    }
+                    None => Some((lo, hi)),
+                };
+            }
+            probe = end + k;
+        }
+        if let Some((lo, hi)) = pending {
+            visit(lo, hi);
+        }
+    }
+}
+
 /// A regex with its segment plan.
 pub struct Searcher {
     regex: Regex,
@@ -324,6 +436,11 @@ pub struct Searcher {
 }
 
 impl Searcher {
+    /// The segment plan.
+    pub fn segments(&self) -> &Segments {
+        &self.segments
+    }
+
     /// Compiles `pattern` (a byte regex) with `anchor`.
     pub fn new(pattern: &str, anchor: Anchor) -> Result<Self, regex::Error> {
         Ok(Searcher {

@@ -96,6 +96,8 @@ pub struct Extractor {
     /// Region for phone numbers written in national form (`07700 900123` with `GB`).
     region: Option<phonenumber::country::Id>,
     national: anchor::Searcher,
+    /// Where any scanner can match (`None`: search everything).
+    text: Option<anchor::Text>,
 }
 
 /// Phone numbers in national form (`07700 900123`, `(0161) 496 0000`).
@@ -151,15 +153,38 @@ fn next_utf16_run(buf: &[u8], mut pos: usize) -> Option<(usize, usize)> {
 impl Extractor {
     /// Compiles the scanner table.
     pub fn new() -> Result<Self, regex::Error> {
+        let compiled = Compiled::new()?;
+        let national = anchor::Searcher::new(
+            NATIONAL_PATTERN,
+            anchor::Anchor::new(anchor::Find::Byte(b"0")),
+        )?;
+        let text = anchor::Text::union(
+            compiled
+                .list
+                .iter()
+                .map(|p| &p.segments)
+                .chain([national.segments()]),
+        );
         Ok(Extractor {
-            compiled: Compiled::new()?,
+            compiled,
             base64: decode::base64_searcher()?,
             region: None,
-            national: anchor::Searcher::new(
-                NATIONAL_PATTERN,
-                anchor::Anchor::new(anchor::Find::Byte(b"0")),
-            )?,
+            national,
+            text,
         })
+    }
+
+    /// The stretches of `text` any scanner can match in (all of it without a plan).
+    fn stretches(&self, text: &[u8]) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        match &self.text {
+            Some(t) => t.ranges(text, &mut |lo, hi| {
+                out.push((lo, hi));
+                true
+            }),
+            None => out.push((0, text.len())),
+        }
+        out
     }
 
     /// Also reports phone numbers in the national form of `region` (an ISO 3166 code such as
@@ -207,9 +232,10 @@ impl Extractor {
         to: u64,
         out: &mut Vec<Feature>,
     ) {
+        let stretches = self.stretches(text);
         for p in &self.compiled.list {
             let sc = p.scanner;
-            p.for_each(text, &mut |ms, me| {
+            let mut each = |ms: usize, me: usize| -> bool {
                 let abs = map(ms);
                 if abs < from {
                     return true;
@@ -291,7 +317,21 @@ impl Extractor {
                     context,
                 });
                 true
-            });
+            };
+            if !anchor::Text::joins(&p.segments) {
+                p.for_each(text, &mut each);
+                continue;
+            }
+            for &(lo, hi) in &stretches {
+                let mut go = true;
+                p.for_each(text.get(lo..hi).unwrap_or_default(), &mut |ms, me| {
+                    go = each(lo + ms, lo + me);
+                    go
+                });
+                if !go {
+                    break;
+                }
+            }
         }
     }
 
@@ -309,7 +349,7 @@ impl Extractor {
         out: &mut Vec<Feature>,
     ) {
         let Some(region) = self.region else { return };
-        self.national.for_each(text, &mut |ms, me| {
+        let mut each = |ms: usize, me: usize| -> bool {
             let abs = map(ms);
             if abs < from {
                 return true;
@@ -348,7 +388,22 @@ impl Extractor {
                 context,
             });
             true
-        });
+        };
+        if !anchor::Text::joins(self.national.segments()) {
+            self.national.for_each(text, &mut each);
+            return;
+        }
+        for (lo, hi) in self.stretches(text) {
+            let mut go = true;
+            self.national
+                .for_each(text.get(lo..hi).unwrap_or_default(), &mut |ms, me| {
+                    go = each(lo + ms, lo + me);
+                    go
+                });
+            if !go {
+                break;
+            }
+        }
     }
 
     fn scan_ascii(&self, buf: &[u8], base: u64, from: u64, to: u64, out: &mut Vec<Feature>) {
@@ -455,6 +510,72 @@ mod tests {
 
     fn kinds(v: &[Feature]) -> Vec<(&str, &str)> {
         v.iter().map(|f| (f.kind, f.normalized.as_str())).collect()
+    }
+
+    /// Random bytes, short and long runs of text and features, glued at random (fixed seed).
+    fn mixture(seed: u64, len: usize) -> Vec<u8> {
+        const TEXT: &[u8] = b"Bob <Bob.Smith@Example.ORG> see https://Files.Example.net/a?b=1 \
+            from 192.168.10.5 fe80::1ff:fe23:4567:890a mac 00:1A:2B:3C:4D:5E card \
+            4111-1111-1111-1111 iban GB82 WEST 1234 5698 7654 32 btc \
+            1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa call +44 7700 900123 or 07700 900123 \
+            www.example.co.uk. ";
+        let mut x = seed | 1;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut out = Vec::with_capacity(len + TEXT.len());
+        while out.len() < len {
+            let r = next();
+            let n = (r >> 8) as usize % 40;
+            match r % 4 {
+                0 => {
+                    let at = (r >> 20) as usize % TEXT.len();
+                    let take = (n * 5).min(TEXT.len() - at);
+                    out.extend_from_slice(&TEXT[at..at + take]);
+                }
+                1 => out.extend_from_slice(TEXT),
+                _ => (0..n * 3).for_each(|_| out.push(next() as u8)),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_joint_prefilter_loses_nothing() {
+        let joint = Extractor::new().unwrap();
+        assert!(joint.text.is_some(), "no joint plan");
+        let mut plain = Extractor::new().unwrap();
+        plain.text = None;
+        let mut total = 0;
+        for region in [None, Some("GB")] {
+            let (mut a, mut b) = (Extractor::new().unwrap(), Extractor::new().unwrap());
+            b.text = None;
+            if let Some(r) = region {
+                a = a.with_region(r).unwrap();
+                b = b.with_region(r).unwrap();
+            }
+            for seed in 1..=30u64 {
+                let hay = mixture(seed, 40_000);
+                let (x, y) = (a.scan_slice(&hay), b.scan_slice(&hay));
+                assert_eq!(x, y, "seed {seed}, region {region:?}");
+                total += x.len();
+            }
+        }
+        assert!(total > 1000, "only {total} features compared");
+        // Random bytes alone: what the plain search finds, the joint one finds.
+        let mut x = 7u64;
+        let random: Vec<u8> = (0..200_000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        assert_eq!(joint.scan_slice(&random), plain.scan_slice(&random));
     }
 
     #[test]
