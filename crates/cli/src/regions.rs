@@ -13,6 +13,7 @@ use peel_fs::evidence::Evidence;
 use peel_image::{Source, read_exact_at};
 
 use crate::commands::features::{record, with_layers};
+use crate::listing::{Listed, Selection, collect};
 
 /// A run of bytes scanned as one stream.
 pub(crate) struct Region {
@@ -107,6 +108,22 @@ pub(crate) fn plan(ev: &Evidence, want: Want) -> anyhow::Result<Vec<Region>> {
         }
     }
     Ok(regions)
+}
+
+/// Every entry of every recognised file system (recursively, in evidence order), or none when
+/// `want.raw` asks for the bytes alone: the files the region scanners leave out.
+pub(crate) fn entries(ev: &Evidence, want: Want) -> Vec<Listed> {
+    if want.raw {
+        return Vec::new();
+    }
+    collect(
+        ev,
+        &Selection {
+            recursive: true,
+            volume: want.volume,
+            ..Selection::default()
+        },
+    )
 }
 
 /// The slices of a region of `len` bytes, `step` bytes each (the last may be shorter), as

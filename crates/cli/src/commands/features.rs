@@ -17,7 +17,7 @@ use peel_fs::evidence::Evidence;
 use peel_image::Source;
 
 use crate::args::ListFormat;
-use crate::listing::{Listed, Selection, collect};
+use crate::listing::Listed;
 use crate::regions::{self, Want};
 use crate::{Globals, Outcome, ordered, progress};
 
@@ -302,26 +302,13 @@ pub fn run(evidence: &Path, o: &FeatureOptions, g: Globals) -> anyhow::Result<Ou
     // Plan: files of every recognised file system, then free and unpartitioned space; or the
     // whole source.
     let src: Option<Arc<dyn Source>> = ev.source.clone();
-    let regions = regions::plan(
-        &ev,
-        Want {
-            raw: o.raw,
-            volume: o.volume,
-            unallocated: true,
-        },
-    )?;
-    let items = if o.raw {
-        Vec::new()
-    } else {
-        collect(
-            &ev,
-            &Selection {
-                recursive: true,
-                volume: o.volume,
-                ..Selection::default()
-            },
-        )
+    let want = Want {
+        raw: o.raw,
+        volume: o.volume,
+        unallocated: true,
     };
+    let regions = regions::plan(&ev, want)?;
+    let items = regions::entries(&ev, want);
     let mut jobs: Vec<Job<'_>> = Vec::new();
     let mut stderr_lines = Vec::new();
     let mut outcome = Outcome::Clean;

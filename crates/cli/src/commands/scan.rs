@@ -18,7 +18,7 @@ use peel_image::{Source, read_exact_at};
 use peel_scan::{Compiled, Define, Hit, ObjectVars, Page, Report, Worker, filetype};
 
 use crate::args::ListFormat;
-use crate::listing::{Listed, Selection, collect, panic_text};
+use crate::listing::{Listed, panic_text};
 use crate::regions::{self, Want};
 use crate::{Globals, Outcome, ordered, progress};
 
@@ -600,27 +600,13 @@ pub fn run(evidence: &[PathBuf], o: &ScanOptions, g: Globals) -> anyhow::Result<
             budget: &budget,
         };
         let src: Option<Arc<dyn Source>> = ev.source.clone();
-        let regions = regions::plan(
-            &ev,
-            Want {
-                raw: o.raw,
-                volume: o.volume,
-                unallocated: o.unallocated,
-            },
-        )
-        .with_context(|| ev.name.clone())?;
-        let items = if o.raw {
-            Vec::new()
-        } else {
-            collect(
-                &ev,
-                &Selection {
-                    recursive: true,
-                    volume: o.volume,
-                    ..Selection::default()
-                },
-            )
+        let want = Want {
+            raw: o.raw,
+            volume: o.volume,
+            unallocated: o.unallocated,
         };
+        let regions = regions::plan(&ev, want).with_context(|| ev.name.clone())?;
+        let items = regions::entries(&ev, want);
         let mut file_jobs = Vec::new();
         for it in &items {
             match it {
