@@ -281,6 +281,10 @@ peel graph view case.json -o case.html"
         action: GraphAction,
     },
     /// Compile or check YARA rules.
+    #[command(
+        after_help = "Examples:\n  peel rules check rules/\n  peel rules compile rules/ signature-base/yara -o rules.yarc\n  \
+peel scan --compiled rules.yarc disk.E01"
+    )]
     Rules {
         /// What to do.
         #[command(subcommand)]
@@ -686,6 +690,9 @@ entity=plate,place=camera,time=time,lat=lat,lon=lon --type plate --colocate 120 
         out: PathBuf,
     },
     /// Counts of nodes and edges by kind, components, removed entities and notes.
+    #[command(
+        after_help = "Examples:\n  peel graph stats graph.json\n  peel graph stats --format json graph.json | jq '.rows[] | select(.what == \"nodes\")'"
+    )]
     Stats {
         /// Graph file.
         graph: PathBuf,
@@ -721,6 +728,9 @@ peel graph top graph.json --by betweenness --kind email"
         format: Option<GraphFormat>,
     },
     /// Louvain communities, largest first.
+    #[command(
+        after_help = "Examples:\n  peel graph communities graph.json\n  peel graph communities --format csv graph.json > communities.csv"
+    )]
     Communities {
         /// Graph file.
         graph: PathBuf,
@@ -737,8 +747,8 @@ peel graph top graph.json --by betweenness --kind email"
     /// Shortest (and k-shortest) paths between two entities, with the evidence for every hop.
     #[command(
         after_help = "Nodes are named by key (email:alice@example.org) or value \
-(alice@example.org, +447700900123).\n\nExample:\n  peel graph path graph.json alice@example.org \
-+447700900456 -k 3"
+(alice@example.org, +447700900123).\n\nExamples:\n  peel graph path graph.json alice@example.org \
++447700900456 -k 3\n  peel graph path --format json graph.json alice@example.org bob@example.net"
     )]
     Path {
         /// Graph file.
@@ -758,6 +768,10 @@ peel graph top graph.json --by betweenness --kind email"
         format: Option<GraphFormat>,
     },
     /// The entities within N links of one entity (or write that subgraph with -o).
+    #[command(
+        after_help = "Examples:\n  peel graph ego graph.json alice@example.org --depth 2\n  \
+peel graph ego graph.json +447700900123 --depth 1 -o alice-ego.json"
+    )]
     Ego {
         /// Graph file.
         graph: PathBuf,
@@ -777,6 +791,10 @@ peel graph top graph.json --by betweenness --kind email"
         format: Option<GraphFormat>,
     },
     /// Entities linked to both A and B (shared contacts).
+    #[command(
+        after_help = "Examples:\n  peel graph common graph.json alice@example.org dave@example.com\n  \
+peel graph common --format csv graph.json +447700900123 +447700900456"
+    )]
     Common {
         /// Graph file.
         graph: PathBuf,
@@ -792,6 +810,10 @@ peel graph top graph.json --by betweenness --kind email"
         format: Option<GraphFormat>,
     },
     /// Every record that links A and B, with locators and context.
+    #[command(
+        after_help = "Examples:\n  peel graph explain graph.json alice@example.org bob@example.net\n  \
+peel graph explain --format jsonl graph.json alice@example.org +447700900123 > evidence.jsonl"
+    )]
     Explain {
         /// Graph file.
         graph: PathBuf,
@@ -829,6 +851,10 @@ peel graph export graph.json --to neo4j -o neo4j-import/\n  peel graph export gr
         links: LinkArgs,
     },
     /// Write a self-contained HTML viewer (works offline).
+    #[command(
+        after_help = "Examples:\n  peel graph view graph.json -o graph.html\n  \
+peel graph view graph.json --types email,phone --min-weight 2 -o people.html"
+    )]
     View {
         /// Graph file.
         graph: PathBuf,

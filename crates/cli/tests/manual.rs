@@ -12,20 +12,7 @@ use common::*;
 
 /// The subcommands `peel --help` lists, but `help`.
 fn subcommands() -> Vec<String> {
-    let o = peel(&["--help"]);
-    assert_eq!(code(&o), 0);
-    let text = stdout(&o);
-    let start = text.find("Commands:").expect("a Commands section");
-    text[start..]
-        .lines()
-        .skip(1)
-        .take_while(|l| l.starts_with("  "))
-        // A command's line, not the wrapped rest of a description.
-        .filter(|l| !l.starts_with("   "))
-        .filter_map(|l| l.split_whitespace().next())
-        .filter(|c| *c != "help")
-        .map(str::to_string)
-        .collect()
+    subcommands_of(&[])
 }
 
 #[test]
@@ -85,4 +72,46 @@ fn man_pages_for_every_subcommand() {
             .to_string_lossy()
             .ends_with(".1"))
     );
+}
+
+/// The subcommands of `peel <parent> --help`, or of `peel --help` with no parent.
+fn subcommands_of(parent: &[&str]) -> Vec<String> {
+    let mut args = parent.to_vec();
+    args.push("--help");
+    let text = stdout(&peel(&args));
+    let Some(start) = text.find("Commands:") else {
+        return Vec::new();
+    };
+    text[start..]
+        .lines()
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter(|l| !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn every_subcommand_help_has_examples() {
+    let mut checked = 0;
+    for top in subcommands_of(&[]) {
+        let nested = subcommands_of(&[top.as_str()]);
+        let mut all = vec![vec![top.clone()]];
+        all.extend(nested.into_iter().map(|n| vec![top.clone(), n]));
+        for cmd in all {
+            let mut args: Vec<&str> = cmd.iter().map(String::as_str).collect();
+            args.push("--help");
+            let o = peel(&args);
+            assert_eq!(code(&o), 0, "{cmd:?}");
+            assert!(
+                stdout(&o).contains("Examples:\n  peel "),
+                "{cmd:?} --help has no examples"
+            );
+            checked += 1;
+        }
+    }
+    // 16 commands, 11 of `graph`, 2 of `rules`.
+    assert!(checked >= 29, "only {checked} commands checked");
 }
