@@ -103,7 +103,7 @@ fn case() -> &'static Case {
 }
 
 fn load(p: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+    expand_evidence(serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap())
 }
 
 #[test]

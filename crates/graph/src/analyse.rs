@@ -7,6 +7,7 @@
 //! from input, so it indexes them directly.
 #![allow(clippy::indexing_slicing)]
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use petgraph::graph::{NodeIndex, UnGraph};
@@ -565,9 +566,9 @@ impl Filter {
 
 /// Applies `f` to `g` (links for ego and communities as selected by `sel`). The result
 /// notes the filter.
-pub fn filter(g: &Graph, f: &Filter, sel: &EdgeSelect) -> Graph {
+pub fn filter<'g>(g: &'g Graph, f: &Filter, sel: &EdgeSelect) -> Cow<'g, Graph> {
     if f.is_empty() {
-        return g.clone();
+        return Cow::Borrowed(g);
     }
     let mut keep: Vec<bool> = g
         .nodes
@@ -629,8 +630,16 @@ pub fn filter(g: &Graph, f: &Filter, sel: &EdgeSelect) -> Graph {
             .cloned()
             .collect(),
         edges,
-        ..g.clone()
+        format: g.format.clone(),
+        version: g.version,
+        inputs: g.inputs.clone(),
+        settings: g.settings.clone(),
+        records: g.records.clone(),
+        mentions: g.mentions.clone(),
+        removed: g.removed.clone(),
+        notes: g.notes.clone(),
     };
+    out.compact();
     if let Some(k) = &f.node_kinds {
         notes.push(format!(
             "filtered: node kinds {}",
@@ -647,7 +656,7 @@ pub fn filter(g: &Graph, f: &Filter, sel: &EdgeSelect) -> Graph {
         notes.push(format!("filtered: edges of weight ≥ {}", f.min_weight));
     }
     out.notes.extend(notes);
-    out
+    Cow::Owned(out)
 }
 
 #[cfg(test)]

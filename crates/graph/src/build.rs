@@ -1,13 +1,14 @@
 //! Building a graph from `peel` records (features, messages, EXIF, files), from tabular
 //! records ([`crate::tabular`]) and from stored graphs, merged into one.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::BufRead;
 
+use rustc_hash::FxHashMap as HashMap;
 use serde::Deserialize;
 
 use crate::GraphError;
-use crate::model::{Edge, Evidence, Graph, MAX_VARIANTS, Mention, Node, Removed};
+use crate::model::{Cite, Edge, Evidence, Graph, MAX_VARIANTS, Mention, Node, Record, Removed};
 use crate::resolve::{self, Resolved};
 
 /// How records become edges.
@@ -102,8 +103,12 @@ impl StopRule {
     }
 }
 
+/// A node's number while building (its index in [`Builder`]'s node list).
+type Id = u32;
+
 #[derive(Debug, Default)]
 struct NodeAcc {
+    key: String,
     kind: String,
     label: String,
     variants: BTreeSet<String>,
@@ -123,16 +128,15 @@ struct EdgeAcc {
     sources: BTreeSet<String>,
     first: Option<String>,
     last: Option<String>,
-    evidence: Vec<Evidence>,
+    evidence: Vec<Cite>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 struct GroupMention {
-    key: String,
+    node: Id,
     offset: u64,
-    value: String,
-    locator: String,
-    context: Option<String>,
+    /// Index in the builder's mention table.
+    mention: u32,
 }
 
 #[derive(Debug)]
@@ -140,6 +144,8 @@ struct Group {
     object: String,
     source: String,
     windowed: bool,
+    /// The `feature` record for this object (what `seen-on` edges cite), once made.
+    feature_record: Option<u32>,
     mentions: Vec<GroupMention>,
 }
 
@@ -232,8 +238,15 @@ pub struct BuildStats {
 #[derive(Debug, Default)]
 pub struct Builder {
     opts: BuildOptions,
-    nodes: HashMap<String, NodeAcc>,
-    edges: HashMap<(String, String, String), EdgeAcc>,
+    nodes: Vec<NodeAcc>,
+    ids: HashMap<String, Id>,
+    evidence_ids: HashMap<String, Id>,
+    kinds: Vec<String>,
+    kind_ids: HashMap<String, u32>,
+    edges: HashMap<(Id, Id, u32), EdgeAcc>,
+    records: Vec<Record>,
+    record_ids: HashMap<Record, u32>,
+    mentions: Vec<Mention>,
     groups: Vec<Group>,
     group_index: HashMap<String, usize>,
     messages: HashMap<String, Vec<MessageSpan>>,
@@ -286,7 +299,10 @@ fn trivial_pair(a: &str, b: &str) -> bool {
         } else {
             return false;
         };
-        host == dom || host.ends_with(&format!(".{dom}"))
+        host == dom
+            || host
+                .strip_suffix(dom)
+                .is_some_and(|rest| rest.ends_with('.'))
     }
     own_domain(a, b) || own_domain(b, a)
 }
@@ -327,21 +343,68 @@ impl Builder {
         self.notes.push(note);
     }
 
-    /// Counts a mention of an entity and returns its key.
-    pub(crate) fn mention(
-        &mut self,
-        r: &Resolved,
-        as_found: &str,
-        source: &str,
-        time: Option<&str>,
-    ) -> String {
-        let n = self.nodes.entry(r.key.clone()).or_insert_with(|| NodeAcc {
-            kind: r.kind.clone(),
-            label: r.label.clone(),
+    /// The node with this key, made (with this kind and label) when it is new.
+    fn node_id(&mut self, key: &str, kind: &str, label: &str) -> Id {
+        if let Some(&id) = self.ids.get(key) {
+            return id;
+        }
+        let id = self.nodes.len() as Id;
+        self.nodes.push(NodeAcc {
+            key: key.to_string(),
+            kind: kind.to_string(),
+            label: label.to_string(),
             ..NodeAcc::default()
         });
+        self.ids.insert(key.to_string(), id);
+        id
+    }
+
+    fn acc(&mut self, id: Id) -> Option<&mut NodeAcc> {
+        self.nodes.get_mut(id as usize)
+    }
+
+    fn key_of(&self, id: Id) -> &str {
+        self.nodes.get(id as usize).map_or("", |n| n.key.as_str())
+    }
+
+    fn kind_id(&mut self, kind: &str) -> u32 {
+        if let Some(&k) = self.kind_ids.get(kind) {
+            return k;
+        }
+        let k = self.kinds.len() as u32;
+        self.kinds.push(kind.to_string());
+        self.kind_ids.insert(kind.to_string(), k);
+        k
+    }
+
+    /// Stores a record edges may cite and returns its index (each distinct record once).
+    fn record_index(&mut self, r: Record) -> u32 {
+        if let Some(&i) = self.record_ids.get(&r) {
+            return i;
+        }
+        let i = self.records.len() as u32;
+        self.records.push(r.clone());
+        self.record_ids.insert(r, i);
+        i
+    }
+
+    /// Stores a record that is new by construction (one per object, part or message).
+    fn new_record(&mut self, r: Record) -> u32 {
+        self.records.push(r);
+        self.records.len() as u32 - 1
+    }
+
+    fn new_mention(&mut self, m: Mention) -> u32 {
+        self.mentions.push(m);
+        self.mentions.len() as u32 - 1
+    }
+
+    /// Counts a mention of an entity and returns its node.
+    fn mention_id(&mut self, r: &Resolved, as_found: &str, source: &str, time: Option<&str>) -> Id {
+        let id = self.node_id(&r.key, &r.kind, &r.label);
+        let Some(n) = self.acc(id) else { return id };
         n.mentions += 1;
-        if n.variants.len() < MAX_VARIANTS || n.variants.contains(as_found) {
+        if n.variants.len() < MAX_VARIANTS && !n.variants.contains(as_found) {
             n.variants.insert(as_found.to_string());
         }
         for s in &r.steps {
@@ -356,18 +419,32 @@ impl Builder {
             min_time(&mut n.first, t);
             max_time(&mut n.last, t);
         }
+        id
+    }
+
+    /// Counts a mention of an entity and returns its key.
+    pub(crate) fn mention(
+        &mut self,
+        r: &Resolved,
+        as_found: &str,
+        source: &str,
+        time: Option<&str>,
+    ) -> String {
+        self.mention_id(r, as_found, source, time);
         r.key.clone()
     }
 
     /// Sets an attribute of a node that exists.
     pub(crate) fn set_attr(&mut self, key: &str, name: &str, value: String) {
-        if let Some(n) = self.nodes.get_mut(key) {
+        if let Some(&id) = self.ids.get(key)
+            && let Some(n) = self.acc(id)
+        {
             n.attrs.insert(name.to_string(), value);
         }
     }
 
     /// Adds one piece of evidence to the edge `a`–`b` of `kind` (undirected edges are stored
-    /// with the smaller key first).
+    /// with the smaller key first). The record and mentions are stored once each.
     pub(crate) fn link(
         &mut self,
         a: &str,
@@ -377,70 +454,107 @@ impl Builder {
         weight: f64,
         ev: Evidence,
     ) {
+        let (Some(&x), Some(&y)) = (self.ids.get(a), self.ids.get(b)) else {
+            return;
+        };
+        let k = self.kind_id(kind);
+        let Evidence {
+            record,
+            source,
+            locator,
+            time,
+            mentions,
+            note,
+        } = ev;
+        let record = self.record_index(Record {
+            record,
+            source,
+            locator,
+            time,
+            note,
+        });
+        let mentions = mentions.into_iter().map(|m| self.new_mention(m)).collect();
+        self.cite(
+            x,
+            y,
+            k,
+            directed,
+            weight,
+            Cite {
+                record,
+                mentions,
+                note: None,
+            },
+        );
+    }
+
+    /// Adds one piece of evidence, already stored, to the edge `a`–`b` of kind `k`.
+    fn cite(&mut self, a: Id, b: Id, k: u32, directed: bool, weight: f64, c: Cite) {
         if a == b {
             return;
         }
-        let (s, t) = if directed || a < b { (a, b) } else { (b, a) };
-        let e = self
-            .edges
-            .entry((s.to_string(), t.to_string(), kind.to_string()))
-            .or_default();
+        let (s, t) = if directed || self.key_of(a) < self.key_of(b) {
+            (a, b)
+        } else {
+            (b, a)
+        };
+        let (source, time) = match self.records.get(c.record as usize) {
+            Some(r) => (r.source.as_str(), r.time.as_deref()),
+            None => ("", None),
+        };
+        let e = self.edges.entry((s, t, k)).or_default();
         e.directed = directed;
         e.weight += weight;
         e.count += 1;
-        if !e.sources.contains(&ev.source) {
-            e.sources.insert(ev.source.clone());
+        if !e.sources.contains(source) {
+            e.sources.insert(source.to_string());
         }
-        if let Some(t) = ev.time.as_deref().filter(|t| is_utc_time(t)) {
+        if let Some(t) = time.filter(|t| is_utc_time(t)) {
             min_time(&mut e.first, t);
             max_time(&mut e.last, t);
         }
         if e.evidence.len() < self.opts.max_evidence {
-            e.evidence.push(ev);
+            e.evidence.push(c);
         }
     }
 
-    fn evidence_node(&mut self, item: &str) -> String {
-        let r = Resolved {
-            kind: "evidence".into(),
-            label: item.to_string(),
-            key: format!("evidence:{item}"),
-            steps: Vec::new(),
-        };
-        let key = r.key.clone();
-        let n = self.nodes.entry(key.clone()).or_insert_with(|| NodeAcc {
-            kind: r.kind,
-            label: r.label,
-            ..NodeAcc::default()
-        });
-        n.sources.insert(item.to_string());
-        key
+    fn evidence_node(&mut self, item: &str) -> Id {
+        if let Some(&id) = self.evidence_ids.get(item) {
+            return id;
+        }
+        let id = self.node_id(&format!("evidence:{item}"), "evidence", item);
+        if let Some(n) = self.acc(id) {
+            n.sources.insert(item.to_string());
+        }
+        self.evidence_ids.insert(item.to_string(), id);
+        id
     }
 
     /// Links an entity to the evidence item it was seen on.
     pub(crate) fn seen_on(&mut self, key: &str, item: &str, ev: Evidence) {
         if self.opts.seen_on {
             let e = self.evidence_node(item);
+            let e = self.key_of(e).to_string();
             self.link(key, &e, "seen-on", true, 1.0, ev);
         }
     }
 
-    fn group(&mut self, object: &str, source: &str, windowed: bool) -> Option<&mut Group> {
-        let i = match self.group_index.get(object) {
+    fn group(&mut self, object: &str, source: &str, windowed: bool) -> usize {
+        match self.group_index.get(object) {
             Some(&i) => i,
             None => {
                 self.groups.push(Group {
                     object: object.to_string(),
                     source: source.to_string(),
                     windowed,
+                    feature_record: None,
                     mentions: Vec::new(),
                 });
                 let i = self.groups.len() - 1;
                 self.group_index.insert(object.to_string(), i);
                 i
             }
-        };
-        self.groups.get_mut(i)
+        }
     }
 
     /// Reads JSONL records (the output of `peel features`, `peel ls --hash sha256`, or a
@@ -495,41 +609,62 @@ impl Builder {
         if norm != value {
             r.steps.insert(0, "normalised by the scanner");
         }
-        let key = self.mention(&r, value, &rec.evidence, None);
+        let id = self.mention_id(&r, value, &rec.evidence, None);
+        let key = r.key;
         if matches!(kind, "btc" | "eth" | "xmr") {
             self.set_attr(&key, "chain", kind.to_string());
         }
         if let Some(v) = rec.validated {
             self.set_attr(&key, "validated", v.to_string());
         }
-        let source = rec.evidence.clone();
-        self.seen_on(
-            &key,
-            &source,
-            Evidence {
-                record: "feature".into(),
-                source: source.clone(),
-                locator: rec.locator_text.clone(),
-                mentions: vec![Mention {
-                    key: key.clone(),
-                    value: value.to_string(),
-                    locator: rec.locator_text.clone(),
-                    context: rec.context.clone(),
-                }],
-                ..Evidence::default()
-            },
-        );
         let windowed = rec.scope.as_deref().is_some_and(|s| s != "file");
         let object = object_of(&rec.locator_text).to_string();
-        let m = GroupMention {
+        let offset = rec.offset.unwrap_or(0);
+        let source = rec.evidence;
+        let m = self.new_mention(Mention {
             key,
-            offset: rec.offset.unwrap_or(0),
             value: value.to_string(),
             locator: rec.locator_text,
             context: rec.context,
-        };
-        if let Some(g) = self.group(&object, &source, windowed) {
-            g.mentions.push(m);
+        });
+        let g = self.group(&object, &source, windowed);
+        if self.opts.seen_on {
+            let record = match self.groups.get(g).and_then(|g| g.feature_record) {
+                Some(r) => r,
+                None => {
+                    let r = self.new_record(Record {
+                        record: "feature".into(),
+                        source: source.clone(),
+                        locator: object,
+                        ..Record::default()
+                    });
+                    if let Some(g) = self.groups.get_mut(g) {
+                        g.feature_record = Some(r);
+                    }
+                    r
+                }
+            };
+            let ev = self.evidence_node(&source);
+            let k = self.kind_id("seen-on");
+            self.cite(
+                id,
+                ev,
+                k,
+                true,
+                1.0,
+                Cite {
+                    record,
+                    mentions: vec![m],
+                    note: None,
+                },
+            );
+        }
+        if let Some(g) = self.groups.get_mut(g) {
+            g.mentions.push(GroupMention {
+                node: id,
+                offset,
+                mention: m,
+            });
         }
     }
 
@@ -688,12 +823,17 @@ impl Builder {
     /// Adds a stored graph (nodes and edges are merged by key; evidence lists appended).
     pub fn add_graph(&mut self, g: Graph, name: &str) {
         self.add_input(name);
+        let (rec_base, men_base) = (self.records.len() as u32, self.mentions.len() as u32);
+        for r in g.records {
+            self.records.push(r);
+        }
+        self.mentions.extend(g.mentions);
         for n in g.nodes {
-            let a = self.nodes.entry(n.key).or_insert_with(|| NodeAcc {
-                kind: n.kind,
-                label: n.label,
-                ..NodeAcc::default()
-            });
+            let id = self.node_id(&n.key, &n.kind, &n.label);
+            if n.kind == "evidence" {
+                self.evidence_ids.insert(n.label.clone(), id);
+            }
+            let Some(a) = self.acc(id) else { continue };
             a.mentions += n.mentions;
             for v in n.variants {
                 if a.variants.len() < MAX_VARIANTS {
@@ -711,7 +851,12 @@ impl Builder {
             a.attrs.extend(n.attrs);
         }
         for e in g.edges {
-            let acc = self.edges.entry((e.source, e.target, e.kind)).or_default();
+            let (Some(&s), Some(&t)) = (self.ids.get(&e.source), self.ids.get(&e.target)) else {
+                continue;
+            };
+            let k = self.kind_id(&e.kind);
+            let max = self.opts.max_evidence;
+            let acc = self.edges.entry((s, t, k)).or_default();
             acc.directed = e.directed;
             acc.weight += e.weight;
             acc.count += e.count;
@@ -722,9 +867,13 @@ impl Builder {
             if let Some(t) = e.last_seen {
                 max_time(&mut acc.last, &t);
             }
-            for ev in e.evidence {
-                if acc.evidence.len() < self.opts.max_evidence {
-                    acc.evidence.push(ev);
+            for mut c in e.evidence {
+                if acc.evidence.len() < max {
+                    c.record += rec_base;
+                    for m in &mut c.mentions {
+                        *m += men_base;
+                    }
+                    acc.evidence.push(c);
                 }
             }
         }
@@ -732,14 +881,15 @@ impl Builder {
         self.notes.extend(g.notes);
     }
 
-    fn pair_groups(&mut self, stopped: &BTreeSet<String>) {
+    fn pair_groups(&mut self, stopped: &[bool]) {
         let groups = std::mem::take(&mut self.groups);
+        let co = self.kind_id("co-occurs");
         let mut too_big: Vec<(String, usize)> = Vec::new();
         for g in groups {
             let mentions: Vec<GroupMention> = g
                 .mentions
                 .into_iter()
-                .filter(|m| !stopped.contains(&m.key))
+                .filter(|m| !stopped.get(m.node as usize).copied().unwrap_or(false))
                 .collect();
             if g.windowed || self.opts.file_window.is_some() {
                 let w = if g.windowed {
@@ -747,7 +897,7 @@ impl Builder {
                 } else {
                     self.opts.file_window.unwrap_or(self.opts.window)
                 };
-                self.pair_window(&g.object, &g.source, mentions, w);
+                self.pair_window(&g.object, &g.source, mentions, w, co);
                 continue;
             }
             // Split by message where the object holds messages.
@@ -763,46 +913,54 @@ impl Builder {
             }
             for (i, ms) in parts {
                 let span = i.and_then(|i| spans.get(i));
-                let (locator, time, note) = match span {
-                    Some(s) => (
-                        format!("{} / @{:#x}", g.object, s.offset),
-                        s.time.clone(),
-                        Some(match &s.subject {
-                            Some(sub) => format!("same message (Subject: {sub})"),
-                            None => "same message".to_string(),
-                        }),
-                    ),
-                    None => (g.object.clone(), None, Some("same object".to_string())),
-                };
                 let mut first: Vec<GroupMention> = Vec::new();
                 for m in ms {
-                    if !first.iter().any(|f| f.key == m.key) {
+                    if !first.iter().any(|f| f.node == m.node) {
                         first.push(m);
                     }
                 }
+                let locator = match span {
+                    Some(s) => format!("{} / @{:#x}", g.object, s.offset),
+                    None => g.object.clone(),
+                };
                 if first.len() > self.opts.max_group {
                     too_big.push((locator, first.len()));
                     continue;
                 }
-                first.sort_by(|a, b| a.key.cmp(&b.key));
+                if first.len() < 2 {
+                    continue;
+                }
+                first.sort_by(|a, b| self.key_of(a.node).cmp(self.key_of(b.node)));
+                let record = self.new_record(match span {
+                    Some(s) => Record {
+                        record: "same-message".into(),
+                        source: g.source.clone(),
+                        locator,
+                        time: s.time.clone(),
+                        note: Some(match &s.subject {
+                            Some(sub) => format!("same message (Subject: {sub})"),
+                            None => "same message".to_string(),
+                        }),
+                    },
+                    None => Record {
+                        record: "same-object".into(),
+                        source: g.source.clone(),
+                        locator,
+                        time: None,
+                        note: Some("same object".to_string()),
+                    },
+                });
                 for (x, a) in first.iter().enumerate() {
                     for b in first.iter().skip(x + 1) {
-                        if trivial_pair(&a.key, &b.key) {
+                        if trivial_pair(self.key_of(a.node), self.key_of(b.node)) {
                             continue;
                         }
-                        let ev = Evidence {
-                            record: if span.is_some() {
-                                "same-message".into()
-                            } else {
-                                "same-object".into()
-                            },
-                            source: g.source.clone(),
-                            locator: locator.clone(),
-                            time: time.clone(),
-                            mentions: vec![mention_of(a), mention_of(b)],
-                            note: note.clone(),
+                        let c = Cite {
+                            record,
+                            mentions: vec![a.mention, b.mention],
+                            note: None,
                         };
-                        self.link(&a.key, &b.key, "co-occurs", false, 1.0, ev);
+                        self.cite(a.node, b.node, co, false, 1.0, c);
                     }
                 }
             }
@@ -824,41 +982,60 @@ impl Builder {
         }
     }
 
-    fn pair_window(&mut self, object: &str, source: &str, mut ms: Vec<GroupMention>, w: u64) {
-        ms.sort_by(|a, b| a.offset.cmp(&b.offset).then(a.key.cmp(&b.key)));
+    fn pair_window(
+        &mut self,
+        object: &str,
+        source: &str,
+        mut ms: Vec<GroupMention>,
+        w: u64,
+        co: u32,
+    ) {
+        ms.sort_by(|a, b| {
+            a.offset
+                .cmp(&b.offset)
+                .then_with(|| self.key_of(a.node).cmp(self.key_of(b.node)))
+        });
         // First close pair of each entity pair in this object, and how many close pairs.
-        let mut pairs: BTreeMap<(String, String), (usize, usize, u64)> = BTreeMap::new();
+        let mut pairs: BTreeMap<(Id, Id), (usize, usize, u64)> = BTreeMap::new();
         for (i, a) in ms.iter().enumerate() {
             for (j, b) in ms.iter().enumerate().skip(i + 1) {
                 if b.offset.saturating_sub(a.offset) > w {
                     break;
                 }
-                if a.key == b.key || trivial_pair(&a.key, &b.key) {
+                let (ka, kb) = (self.key_of(a.node), self.key_of(b.node));
+                if a.node == b.node || trivial_pair(ka, kb) {
                     continue;
                 }
-                let (x, y, xi, yi) = if a.key < b.key {
-                    (&a.key, &b.key, i, j)
+                let (x, y, xi, yi) = if ka < kb {
+                    (a.node, b.node, i, j)
                 } else {
-                    (&b.key, &a.key, j, i)
+                    (b.node, a.node, j, i)
                 };
                 pairs
-                    .entry((x.clone(), y.clone()))
+                    .entry((x, y))
                     .and_modify(|p| p.2 += 1)
                     .or_insert((xi, yi, 1));
             }
         }
+        if pairs.is_empty() {
+            return;
+        }
+        let record = self.new_record(Record {
+            record: "window".into(),
+            source: source.to_string(),
+            locator: object.to_string(),
+            time: None,
+            note: Some(format!("within {w} bytes")),
+        });
         for ((x, y), (xi, yi, n)) in pairs {
             let (Some(a), Some(b)) = (ms.get(xi), ms.get(yi)) else {
                 continue;
             };
-            let ev = Evidence {
-                record: "window".into(),
-                source: source.to_string(),
-                locator: object.to_string(),
-                time: None,
-                mentions: vec![mention_of(a), mention_of(b)],
+            let c = Cite {
+                record,
+                mentions: vec![a.mention, b.mention],
                 note: Some(format!(
-                    "within {w} bytes ({} bytes apart{})",
+                    "{} bytes apart{}",
                     b.offset.abs_diff(a.offset),
                     if n > 1 {
                         format!("; {n} close pairs here")
@@ -867,67 +1044,84 @@ impl Builder {
                     }
                 )),
             };
-            self.link(&x, &y, "co-occurs", false, 1.0, ev);
+            self.cite(x, y, co, false, 1.0, c);
         }
     }
 
     /// Applies the stop list and pairs co-occurring entities, and returns the graph.
     pub fn finish(mut self, stop: &[StopRule]) -> Graph {
         self.exif_links();
-        let mut stopped = BTreeSet::new();
-        let mut keys: Vec<&String> = self.nodes.keys().collect();
-        keys.sort();
-        for k in keys {
-            if let Some(n) = self.nodes.get(k)
-                && n.kind != "evidence"
-                && let Some(rule) = stop.iter().find(|r| r.matches(k, &n.label))
-            {
-                stopped.insert(k.clone());
-                self.removed.push(Removed {
-                    key: k.clone(),
-                    rule: rule.line.clone(),
-                    mentions: n.mentions,
-                });
+        let mut stopped = vec![false; self.nodes.len()];
+        let mut order: Vec<Id> = (0..self.nodes.len() as Id).collect();
+        order.sort_unstable_by(|&a, &b| self.key_of(a).cmp(self.key_of(b)));
+        let mut n_stopped = 0usize;
+        if !stop.is_empty() {
+            for &id in &order {
+                if let Some(n) = self.nodes.get(id as usize)
+                    && n.kind != "evidence"
+                    && let Some(rule) = stop.iter().find(|r| r.matches(&n.key, &n.label))
+                {
+                    if let Some(s) = stopped.get_mut(id as usize) {
+                        *s = true;
+                    }
+                    n_stopped += 1;
+                    self.removed.push(Removed {
+                        key: n.key.clone(),
+                        rule: rule.line.clone(),
+                        mentions: n.mentions,
+                    });
+                }
             }
         }
         self.pair_groups(&stopped);
-        let mut dropped_edges = 0u64;
+        let is_stopped = |id: Id| stopped.get(id as usize).copied().unwrap_or(false);
         let capped = self
             .edges
             .values()
             .filter(|e| e.count as usize > e.evidence.len())
             .count();
-        let mut g = Graph::new();
-        g.inputs = self.inputs;
-        g.settings = self.settings;
-        let mut nodes: Vec<Node> = self
-            .nodes
-            .into_iter()
-            .filter(|(k, _)| !stopped.contains(k))
-            .map(|(key, a)| Node {
-                key,
-                kind: a.kind,
-                label: a.label,
-                variants: a.variants.into_iter().collect(),
-                resolution: a.steps.into_iter().collect(),
-                mentions: a.mentions,
-                sources: a.sources.into_iter().collect(),
-                first_seen: a.first,
-                last_seen: a.last,
-                attrs: a.attrs,
-            })
-            .collect();
-        nodes.sort_by(|a, b| a.key.cmp(&b.key));
-        let mut edges: Vec<Edge> = Vec::with_capacity(self.edges.len());
-        for ((source, target, kind), a) in self.edges {
-            if stopped.contains(&source) || stopped.contains(&target) {
-                dropped_edges += 1;
-                continue;
+        // Rank of each node in key order: edges sort by it as they would by key.
+        let mut rank = vec![0u32; self.nodes.len()];
+        for (r, &id) in order.iter().enumerate() {
+            if let Some(x) = rank.get_mut(id as usize) {
+                *x = r as u32;
             }
-            edges.push(Edge {
-                source,
-                target,
-                kind,
+        }
+        let rank_of = |id: Id| rank.get(id as usize).copied().unwrap_or(0);
+        let mut dropped_edges = 0u64;
+        let mut kept: Vec<((Id, Id, u32), EdgeAcc)> = Vec::with_capacity(self.edges.len());
+        for (k, a) in std::mem::take(&mut self.edges) {
+            if is_stopped(k.0) || is_stopped(k.1) {
+                dropped_edges += 1;
+            } else {
+                kept.push((k, a));
+            }
+        }
+        let kinds = std::mem::take(&mut self.kinds);
+        let kind_of = |k: u32| kinds.get(k as usize).map_or("", String::as_str);
+        kept.sort_unstable_by(|(a, _), (b, _)| {
+            (rank_of(a.0), rank_of(a.1), kind_of(a.2)).cmp(&(
+                rank_of(b.0),
+                rank_of(b.1),
+                kind_of(b.2),
+            ))
+        });
+        // Evidence nodes left without any edge (everything on them stopped) are dropped too.
+        let mut used = vec![false; self.nodes.len()];
+        for ((s, t, _), _) in &kept {
+            for x in [s, t] {
+                if let Some(u) = used.get_mut(*x as usize) {
+                    *u = true;
+                }
+            }
+        }
+        let mut g = Graph::new();
+        g.edges = kept
+            .into_iter()
+            .map(|((s, t, k), a)| Edge {
+                source: self.key_of(s).to_string(),
+                target: self.key_of(t).to_string(),
+                kind: kind_of(k).to_string(),
                 directed: a.directed,
                 weight: a.weight,
                 count: a.count,
@@ -935,17 +1129,39 @@ impl Builder {
                 first_seen: a.first,
                 last_seen: a.last,
                 evidence: a.evidence,
-            });
-        }
-        edges.sort_by(|a, b| (&a.source, &a.target, &a.kind).cmp(&(&b.source, &b.target, &b.kind)));
-        // Evidence nodes left without any edge (everything on them stopped) are dropped too.
-        let used: BTreeSet<&str> = edges
-            .iter()
-            .flat_map(|e| [e.source.as_str(), e.target.as_str()])
+            })
             .collect();
-        nodes.retain(|n| n.kind != "evidence" || used.contains(n.key.as_str()));
-        g.nodes = nodes;
-        g.edges = edges;
+        let mut accs: Vec<Option<NodeAcc>> = std::mem::take(&mut self.nodes)
+            .into_iter()
+            .map(Some)
+            .collect();
+        g.nodes = order
+            .iter()
+            .filter(|&&id| !is_stopped(id))
+            .filter_map(|&id| {
+                let a = accs.get_mut(id as usize)?.take()?;
+                if a.kind == "evidence" && !used.get(id as usize).copied().unwrap_or(false) {
+                    return None;
+                }
+                Some(Node {
+                    key: a.key,
+                    kind: a.kind,
+                    label: a.label,
+                    variants: a.variants.into_iter().collect(),
+                    resolution: a.steps.into_iter().collect(),
+                    mentions: a.mentions,
+                    sources: a.sources.into_iter().collect(),
+                    first_seen: a.first,
+                    last_seen: a.last,
+                    attrs: a.attrs,
+                })
+            })
+            .collect();
+        g.inputs = self.inputs;
+        g.settings = self.settings;
+        g.records = self.records;
+        g.mentions = self.mentions;
+        g.compact();
         self.removed.sort_by(|a, b| a.key.cmp(&b.key));
         self.removed.dedup_by(|a, b| {
             if a.key == b.key {
@@ -956,11 +1172,10 @@ impl Builder {
             }
         });
         g.removed = self.removed;
-        if !stopped.is_empty() {
+        if n_stopped > 0 {
             self.notes.push(format!(
                 "the stop list removed {} entities and {} edges (see `removed`)",
-                stopped.len(),
-                dropped_edges
+                n_stopped, dropped_edges
             ));
         }
         if capped > 0 {
@@ -973,14 +1188,5 @@ impl Builder {
         self.notes.dedup();
         g.notes = self.notes;
         g
-    }
-}
-
-fn mention_of(m: &GroupMention) -> Mention {
-    Mention {
-        key: m.key.clone(),
-        value: m.value.clone(),
-        locator: m.locator.clone(),
-        context: m.context.clone(),
     }
 }

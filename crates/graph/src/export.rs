@@ -91,12 +91,12 @@ fn num(x: f64) -> String {
 }
 
 /// Locators of an edge's evidence, joined (at most `max`).
-fn evidence_list(e: &Edge, max: usize, sep: &str) -> String {
+fn evidence_list(g: &Graph, e: &Edge, max: usize, sep: &str) -> String {
     let mut v: Vec<&str> = e
         .evidence
         .iter()
         .take(max)
-        .map(|x| x.locator.as_str())
+        .map(|x| g.record_of(x).map_or("", |r| r.locator.as_str()))
         .collect();
     v.dedup();
     let mut s = v.join(sep);
@@ -150,7 +150,7 @@ fn node_values(n: &Node, i: usize, m: &Metrics) -> Vec<(&'static str, Option<Val
     ]
 }
 
-fn edge_values(e: &Edge) -> Vec<(&'static str, Option<Val>)> {
+fn edge_values(g: &Graph, e: &Edge) -> Vec<(&'static str, Option<Val>)> {
     vec![
         ("kind", Some(Val::S(e.kind.clone()))),
         ("directed", Some(Val::B(e.directed))),
@@ -159,7 +159,7 @@ fn edge_values(e: &Edge) -> Vec<(&'static str, Option<Val>)> {
         ("sources", Some(Val::I(e.sources.len() as i64))),
         ("first_seen", e.first_seen.clone().map(Val::S)),
         ("last_seen", e.last_seen.clone().map(Val::S)),
-        ("evidence", Some(Val::S(evidence_list(e, 20, " | ")))),
+        ("evidence", Some(Val::S(evidence_list(g, e, 20, " | ")))),
     ]
 }
 
@@ -206,7 +206,7 @@ pub fn graphml(g: &Graph, m: &Metrics) -> String {
         .enumerate()
         .map(|(i, n)| node_values(n, i, m))
         .collect();
-    let erows: Vec<_> = g.edges.iter().map(edge_values).collect();
+    let erows: Vec<_> = g.edges.iter().map(|e| edge_values(g, e)).collect();
     let nkeys = match nrows.first() {
         Some(t) => order_keys(t, keys(&nrows)),
         None => Vec::new(),
@@ -295,7 +295,7 @@ pub fn gexf(g: &Graph, m: &Metrics) -> String {
         .enumerate()
         .map(|(i, n)| node_values(n, i, m))
         .collect();
-    let erows: Vec<_> = g.edges.iter().map(edge_values).collect();
+    let erows: Vec<_> = g.edges.iter().map(|e| edge_values(g, e)).collect();
     let decl = |rows: &[Vec<(&'static str, Option<Val>)>]| -> Vec<(&'static str, &'static str)> {
         let mut out: Vec<(&'static str, &'static str)> = Vec::new();
         if let Some(t) = rows.first() {
@@ -483,7 +483,8 @@ pub fn cytoscape(g: &Graph, m: &Metrics) -> String {
             json!({"data": {
                 "id": format!("e{i}"), "source": e.source, "target": e.target, "kind": e.kind,
                 "directed": e.directed, "weight": e.weight, "count": e.count, "sources": e.sources,
-                "first_seen": e.first_seen, "last_seen": e.last_seen, "evidence": e.evidence,
+                "first_seen": e.first_seen, "last_seen": e.last_seen,
+                "evidence": g.evidence_of(e).collect::<Vec<_>>(),
             }})
         })
         .collect();
@@ -601,7 +602,7 @@ pub fn neo4j(g: &Graph, m: &Metrics) -> (String, String) {
             e.evidence
                 .iter()
                 .take(50)
-                .map(|x| neo(&x.locator))
+                .map(|x| neo(g.record_of(x).map_or("", |r| r.locator.as_str())))
                 .collect::<Vec<_>>()
                 .join(";"),
         ]);
@@ -694,7 +695,7 @@ pub fn plain_csv(g: &Graph, m: &Metrics) -> (String, String) {
             e.sources.join(" | "),
             e.first_seen.clone().unwrap_or_default(),
             e.last_seen.clone().unwrap_or_default(),
-            evidence_list(e, 10, " | "),
+            evidence_list(g, e, 10, " | "),
         ]);
     }
     (csv_text(nodes), csv_text(edges))

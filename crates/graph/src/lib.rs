@@ -11,7 +11,7 @@
 //! let g = b.finish(&[]);
 //! let e = g.edges.iter().find(|e| e.kind == "communicates").unwrap();
 //! assert_eq!((e.source.as_str(), e.target.as_str()), ("email:alice@example.org", "email:bob@example.net"));
-//! assert_eq!(e.evidence[0].locator, "disk.img / fat16 / a.eml#5 / @0x0");
+//! assert_eq!(g.evidence(&e.evidence[0]).locator, "disk.img / fat16 / a.eml#5 / @0x0");
 //! ```
 
 pub mod analyse;
@@ -52,7 +52,11 @@ pub enum GraphError {
     #[error("not a peel graph (format `{0}`)")]
     NotAGraph(String),
     /// A graph of another schema version.
-    #[error("graph schema version {0} is not supported (this peel reads version 1)")]
+    #[error(
+        "graph schema version {0} is not supported (this peel reads version {v}); rebuild it \
+         with `peel graph build`",
+        v = crate::model::VERSION
+    )]
     Version(u32),
     /// A graph whose parts do not fit together.
     #[error("inconsistent graph: {0}")]

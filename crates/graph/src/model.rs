@@ -2,6 +2,7 @@
 //! edge the evidence that justifies it.
 
 use std::collections::BTreeMap;
+use std::io::Write as _;
 
 use serde::{Deserialize, Serialize};
 
@@ -9,8 +10,9 @@ use crate::GraphError;
 
 /// Value of [`Graph::format`].
 pub const FORMAT: &str = "peel-graph";
-/// Schema version of the stored graph.
-pub const VERSION: u32 = 1;
+/// Schema version of the stored graph. Version 2 stores each record and each mention once, in
+/// [`Graph::records`] and [`Graph::mentions`], and edges cite them by index.
+pub const VERSION: u32 = 2;
 
 /// An association graph.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -27,6 +29,11 @@ pub struct Graph {
     pub nodes: Vec<Node>,
     /// Edges, sorted by (source, target, kind).
     pub edges: Vec<Edge>,
+    /// The records edges cite as evidence (an object where entities were found together, a
+    /// message, a CSV row …), each once, in the order they were first read.
+    pub records: Vec<Record>,
+    /// The mentions of entities that evidence cites, each once, in the order they were read.
+    pub mentions: Vec<Mention>,
     /// Entities the stop list removed, with what removed them.
     pub removed: Vec<Removed>,
     /// Things the reader must know (groups too large to pair, capped evidence lists …).
@@ -90,10 +97,43 @@ pub struct Edge {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_seen: Option<String>,
     /// The evidence, in input order; at most the build's evidence cap (see `notes`).
-    pub evidence: Vec<Evidence>,
+    /// [`Graph::evidence`] expands an entry into the record and mentions it cites.
+    pub evidence: Vec<Cite>,
 }
 
-/// One reason an edge exists: a record, or a pair of records found together.
+/// A record that is evidence for links: an object (file, member, region) where entities
+/// were found together, a message naming its sender and receivers, a CSV row …
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, Hash)]
+pub struct Record {
+    /// What kind of record: `message`, `same-object`, `same-message`, `window`, `csv`,
+    /// `feature`, `exif`.
+    pub record: String,
+    /// Evidence item (or CSV file) it comes from.
+    pub source: String,
+    /// Where: the object (file, member, message) or the record (`calls.csv:7`).
+    pub locator: String,
+    /// When, where the record says (UTC RFC 3339, or as written when it could not be read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
+    /// A short description (message subject, call type, co-occurrence window …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// One reason an edge exists, as stored: a record and the mentions of the edge's ends in it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Cite {
+    /// Index of the record in [`Graph::records`].
+    pub record: u32,
+    /// Indices of the mentions in [`Graph::mentions`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<u32>,
+    /// What holds for this link only (bytes apart, the header an address was in …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// One reason an edge exists, expanded for reading: the record with the mentions it cites.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Evidence {
     /// What kind of record: `message`, `same-object`, `window`, `csv`, `feature`, `exif`.
@@ -114,7 +154,7 @@ pub struct Evidence {
 }
 
 /// A mention of an entity inside a piece of evidence.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Mention {
     /// Key of the entity mentioned.
     pub key: String,
@@ -150,11 +190,32 @@ impl Graph {
 
     /// Reads a stored graph, checking its format and version.
     pub fn from_json(text: &str) -> Result<Graph, GraphError> {
-        let g: Graph = serde_json::from_str(text).map_err(|e| GraphError::Parse {
-            what: "graph JSON".into(),
-            line: e.line() as u64,
-            message: e.to_string(),
-        })?;
+        let g: Graph = match serde_json::from_str(text) {
+            Ok(g) => g,
+            Err(e) => {
+                // Say what the document is when it is not this version of a peel graph.
+                #[derive(Deserialize)]
+                struct Head {
+                    #[serde(default)]
+                    format: String,
+                    #[serde(default)]
+                    version: u32,
+                }
+                if let Ok(h) = serde_json::from_str::<Head>(text) {
+                    if h.format != FORMAT {
+                        return Err(GraphError::NotAGraph(h.format));
+                    }
+                    if h.version != VERSION {
+                        return Err(GraphError::Version(h.version));
+                    }
+                }
+                return Err(GraphError::Parse {
+                    what: "graph JSON".into(),
+                    line: e.line() as u64,
+                    message: e.to_string(),
+                });
+            }
+        };
         if g.format != FORMAT {
             return Err(GraphError::NotAGraph(g.format));
         }
@@ -167,16 +228,29 @@ impl Graph {
 
     /// Serialises the graph (compact JSON on one line, stable order).
     pub fn to_json(&self) -> Result<String, GraphError> {
-        let mut s = serde_json::to_string(self).map_err(|e| GraphError::Parse {
+        let mut out = Vec::new();
+        self.write_json(&mut out)?;
+        String::from_utf8(out).map_err(|e| GraphError::Inconsistent(e.to_string()))
+    }
+
+    /// Writes the graph as [`Graph::to_json`] does, without holding the text in memory.
+    pub fn write_json(&self, w: impl std::io::Write) -> Result<(), GraphError> {
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, w);
+        let io = |e: std::io::Error| GraphError::Io {
+            path: "graph".into(),
+            source: e,
+        };
+        serde_json::to_writer(&mut w, self).map_err(|e| GraphError::Parse {
             what: "graph".into(),
             line: 0,
             message: e.to_string(),
         })?;
-        s.push('\n');
-        Ok(s)
+        w.write_all(b"\n").map_err(io)?;
+        w.flush().map_err(io)
     }
 
-    /// Checks that keys are unique and sorted and that every edge names known nodes.
+    /// Checks that keys are unique and sorted, that every edge names known nodes, and that
+    /// every piece of evidence cites a stored record and stored mentions.
     pub fn check(&self) -> Result<(), GraphError> {
         for w in self.nodes.windows(2) {
             if let [a, b] = w
@@ -197,8 +271,82 @@ impl Graph {
                     )));
                 }
             }
+            for c in &e.evidence {
+                if c.record as usize >= self.records.len()
+                    || c.mentions
+                        .iter()
+                        .any(|&m| m as usize >= self.mentions.len())
+                {
+                    return Err(GraphError::Inconsistent(format!(
+                        "evidence of edge {} -> {} cites a record or mention that is not stored",
+                        e.source, e.target
+                    )));
+                }
+            }
         }
         Ok(())
+    }
+
+    /// The record a piece of evidence cites.
+    pub fn record_of(&self, c: &Cite) -> Option<&Record> {
+        self.records.get(c.record as usize)
+    }
+
+    /// A piece of evidence with the record and mentions it cites written out.
+    pub fn evidence(&self, c: &Cite) -> Evidence {
+        let r = self.record_of(c).cloned().unwrap_or_default();
+        let note = match (r.note, &c.note) {
+            (Some(a), Some(b)) => Some(format!("{a} ({b})")),
+            (Some(a), None) => Some(a),
+            (None, b) => b.clone(),
+        };
+        Evidence {
+            record: r.record,
+            source: r.source,
+            locator: r.locator,
+            time: r.time,
+            mentions: c
+                .mentions
+                .iter()
+                .filter_map(|&m| self.mentions.get(m as usize).cloned())
+                .collect(),
+            note,
+        }
+    }
+
+    /// An edge's evidence, written out.
+    pub fn evidence_of<'a>(&'a self, e: &'a Edge) -> impl Iterator<Item = Evidence> + 'a {
+        e.evidence.iter().map(|c| self.evidence(c))
+    }
+
+    /// Drops the records and mentions no edge cites, and renumbers the citations (after
+    /// edges were removed).
+    pub fn compact(&mut self) {
+        let mut rec: Vec<u32> = vec![u32::MAX; self.records.len()];
+        let mut men: Vec<u32> = vec![u32::MAX; self.mentions.len()];
+        let (mut nr, mut nm) = (0u32, 0u32);
+        for e in &mut self.edges {
+            for c in &mut e.evidence {
+                if let Some(slot) = rec.get_mut(c.record as usize) {
+                    if *slot == u32::MAX {
+                        *slot = nr;
+                        nr += 1;
+                    }
+                    c.record = *slot;
+                }
+                for m in &mut c.mentions {
+                    if let Some(slot) = men.get_mut(*m as usize) {
+                        if *slot == u32::MAX {
+                            *slot = nm;
+                            nm += 1;
+                        }
+                        *m = *slot;
+                    }
+                }
+            }
+        }
+        self.records = renumber(std::mem::take(&mut self.records), &rec, nr as usize);
+        self.mentions = renumber(std::mem::take(&mut self.mentions), &men, nm as usize);
     }
 
     /// Index of the node with this key.
@@ -231,4 +379,15 @@ impl Graph {
         out.dedup_by(|a, b| a.key == b.key);
         out
     }
+}
+
+/// Puts each kept item at its new index (`to[i]`, `u32::MAX` for dropped ones).
+fn renumber<T: Default>(items: Vec<T>, to: &[u32], len: usize) -> Vec<T> {
+    let mut out: Vec<T> = std::iter::repeat_with(T::default).take(len).collect();
+    for (item, &n) in items.into_iter().zip(to) {
+        if let Some(slot) = out.get_mut(n as usize) {
+            *slot = item;
+        }
+    }
+    out
 }

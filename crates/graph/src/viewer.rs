@@ -88,7 +88,7 @@ pub fn model(g: &Graph, m: &Metrics) -> ViewGraph {
                 .evidence
                 .iter()
                 .take(VIEW_EVIDENCE)
-                .map(view_evidence)
+                .map(|c| view_evidence(&g.evidence(c)))
                 .collect();
             let shown = evidence.len() as u64;
             if e.count > shown {

@@ -36,9 +36,10 @@ fn select(l: &LinkArgs) -> EdgeSelect {
 }
 
 fn load(path: &Path) -> anyhow::Result<Graph> {
-    let text =
-        fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    Graph::from_json(&text).with_context(|| format!("{} is not a readable graph", path.display()))
+    let text = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = std::str::from_utf8(&text)
+        .with_context(|| format!("{} is not a readable graph", path.display()))?;
+    Graph::from_json(text).with_context(|| format!("{} is not a readable graph", path.display()))
 }
 
 fn refuse_existing(out: &Path) -> anyhow::Result<()> {
@@ -51,6 +52,13 @@ fn refuse_existing(out: &Path) -> anyhow::Result<()> {
 fn save_text(out: &Path, text: &str) -> anyhow::Result<()> {
     refuse_existing(out)?;
     write_new(out, |f| f.write_all(text.as_bytes()))
+        .with_context(|| format!("cannot write {}", out.display()))
+}
+
+/// Writes a graph to a new file, streamed (a large graph's text is never held whole).
+fn save_graph(out: &Path, g: &Graph) -> anyhow::Result<()> {
+    refuse_existing(out)?;
+    write_new(out, |f| g.write_json(f).map_err(io::Error::other))
         .with_context(|| format!("cannot write {}", out.display()))
 }
 
@@ -271,7 +279,7 @@ fn build(
     }
     let st = b.stats;
     let graph = b.finish(&rules);
-    save_text(out, &graph.to_json()?)?;
+    save_graph(out, &graph)?;
     if g.notes {
         eprintln!(
             "peel: graph: {} records ({} features, {} messages, {} locations, {} files, {} \
@@ -291,6 +299,9 @@ fn build(
             eprintln!("peel: note: {n}");
         }
     }
+    // The process ends next: freeing millions of small allocations one by one would only
+    // make it wait.
+    std::mem::forget(graph);
     Ok(Outcome::Clean)
 }
 
@@ -487,12 +498,12 @@ fn communities(
 }
 
 /// The evidence locators of an edge, in short.
-fn evidence_brief(e: &Edge, max: usize) -> String {
+fn evidence_brief(graph: &Graph, e: &Edge, max: usize) -> String {
     let mut v: Vec<String> = e
         .evidence
         .iter()
         .take(max)
-        .map(|x| x.locator.clone())
+        .filter_map(|x| graph.record_of(x).map(|r| r.locator.clone()))
         .collect();
     v.dedup();
     if (e.count as usize) > v.len() {
@@ -524,6 +535,7 @@ fn path(
                     .windows(2)
                     .map(|w| {
                         let edges = hop_edges(&net, w[0], w[1]);
+                        let edges: Vec<Value> = edges.iter().map(|e| expanded(graph, e)).collect();
                         json!({"from": graph.nodes[w[0]].key, "to": graph.nodes[w[1]].key, "edges": edges})
                     })
                     .collect();
@@ -552,7 +564,7 @@ fn path(
                 .map(|e| format!("{}×{}", e.kind, e.count))
                 .collect();
             let count: u64 = edges.iter().map(|e| e.count).sum();
-            let ev: Vec<String> = edges.iter().map(|e| evidence_brief(e, 3)).collect();
+            let ev: Vec<String> = edges.iter().map(|e| evidence_brief(graph, e, 3)).collect();
             rows.push(vec![
                 json!(pi + 1),
                 json!(h + 1),
@@ -603,7 +615,7 @@ fn ego(
             },
             sel,
         );
-        save_text(out, &sub.to_json()?)?;
+        save_graph(out, &sub)?;
         return Ok(Outcome::Clean);
     }
     let net = Net::new(graph, sel);
@@ -739,7 +751,8 @@ fn explain(
         let mut w = stdout.lock();
         serde_json::to_writer_pretty(
             &mut w,
-            &json!({"a": ka, "b": kb, "notes": notes, "edges": edges}),
+            &json!({"a": ka, "b": kb, "notes": notes,
+                "edges": edges.iter().map(|e| expanded(graph, e)).collect::<Vec<_>>()}),
         )?;
         writeln!(w)?;
         return Ok(if edges.is_empty() {
@@ -752,7 +765,7 @@ fn explain(
         "edge", "source", "target", "record", "evidence", "locator", "time", "note", "mentions",
     ]);
     for e in &edges {
-        for ev in &e.evidence {
+        for ev in graph.evidence_of(e) {
             let mentions: Vec<String> = ev
                 .mentions
                 .iter()
@@ -780,6 +793,18 @@ fn explain(
     } else {
         Outcome::Clean
     })
+}
+
+/// An edge as JSON with its evidence written out (records and mentions in place).
+fn expanded(graph: &Graph, e: &Edge) -> Value {
+    let mut v = json!(e);
+    if let Some(o) = v.as_object_mut() {
+        o.insert(
+            "evidence".into(),
+            json!(graph.evidence_of(e).collect::<Vec<_>>()),
+        );
+    }
+    v
 }
 
 fn to_filter(graph: &Graph, f: &FilterArgs) -> anyhow::Result<Filter> {
@@ -901,7 +926,7 @@ pub fn run(action: GraphAction, g: Globals) -> anyhow::Result<Outcome> {
             );
             let st = tabular::ingest(&mut b, r, &name, &opts)?;
             let graph = b.finish(&[]);
-            save_text(&out, &graph.to_json()?)?;
+            save_graph(&out, &graph)?;
             if g.notes {
                 eprintln!(
                     "peel: graph: {} rows, {} used, {} skipped, {} co-located pairs → {} nodes, \

@@ -303,6 +303,50 @@ pub fn load_page(browser: &Path, file: &Path, screenshot: Option<&Path>) -> Page
     }
 }
 
+/// A stored graph with every edge's evidence written out: each citation replaced by the
+/// record it cites, with its mentions in place (as `Graph::evidence` does), and the citation's
+/// own note joined to the record's. Panics when a citation names a record or mention that is
+/// not stored.
+pub fn expand_evidence(mut g: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    if g.get("records").is_none() {
+        return g; // not a stored graph (a Cytoscape export, say)
+    }
+    let records = g["records"].as_array().unwrap().clone();
+    let mentions = g["mentions"].as_array().unwrap().clone();
+    for e in g["edges"].as_array_mut().unwrap() {
+        let full: Vec<Value> = e["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                let mut r = records[c["record"].as_u64().unwrap() as usize].clone();
+                let ms: Vec<Value> = c
+                    .get("mentions")
+                    .and_then(Value::as_array)
+                    .map(|v| {
+                        v.iter()
+                            .map(|m| mentions[m.as_u64().unwrap() as usize].clone())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                if !ms.is_empty() {
+                    r["mentions"] = Value::from(ms);
+                }
+                if let Some(n) = c.get("note").and_then(Value::as_str) {
+                    r["note"] = match r.get("note").and_then(Value::as_str) {
+                        Some(a) => Value::from(format!("{a} ({n})")),
+                        None => Value::from(n),
+                    };
+                }
+                r
+            })
+            .collect();
+        e["evidence"] = Value::from(full);
+    }
+    g
+}
+
 /// `(source, target) → count` of the edges of one kind.
 pub fn edges_of(g: &serde_json::Value, kind: &str) -> BTreeMap<(String, String), u64> {
     g["edges"]
