@@ -8,10 +8,12 @@
 #![allow(clippy::indexing_slicing)]
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use petgraph::graph::{NodeIndex, UnGraph};
 use petgraph::visit::EdgeRef;
+use rayon::prelude::*;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::model::{Edge, Graph};
 
@@ -89,13 +91,13 @@ impl<'g> Net<'g> {
         for _ in 0..n {
             pg.add_node(());
         }
-        let mut links: HashMap<(usize, usize), Vec<usize>> = HashMap::new();
-        let mut weight: BTreeMap<(usize, usize), f64> = BTreeMap::new();
-        for (ei, e) in graph.edges.iter().enumerate() {
+        let mut links: HashMap<(usize, usize), Vec<usize>> = HashMap::default();
+        let mut weight: HashMap<(usize, usize), f64> = HashMap::default();
+        for (ei, (e, ends)) in graph.edges.iter().zip(graph.edge_ends()).enumerate() {
             if !sel.admits(&e.kind) {
                 continue;
             }
-            let (Some(a), Some(b)) = (graph.index_of(&e.source), graph.index_of(&e.target)) else {
+            let Some((a, b)) = ends else {
                 continue;
             };
             if a == b {
@@ -105,8 +107,11 @@ impl<'g> Net<'g> {
             links.entry(k).or_default().push(ei);
             *weight.entry(k).or_default() += e.weight;
         }
+        // Links in pair order, so that every result is the same run to run.
+        let mut weight: Vec<((usize, usize), f64)> = weight.into_iter().collect();
+        weight.sort_unstable_by_key(|&(k, _)| k);
         let mut adj = vec![Vec::new(); n];
-        for (&(a, b), &w) in &weight {
+        for &((a, b), w) in &weight {
             pg.add_edge(NodeIndex::new(a), NodeIndex::new(b), w);
             adj[a].push((b, w));
             adj[b].push((a, w));
@@ -207,44 +212,24 @@ impl<'g> Net<'g> {
             sources.sort_unstable();
             sampled = Some((sources.len(), n));
         }
+        // Neighbour lists packed in one array (CSR), 4 bytes a neighbour.
+        let mut start: Vec<usize> = Vec::with_capacity(n + 1);
+        let mut next: Vec<u32> = Vec::new();
+        for l in &self.adj {
+            start.push(next.len());
+            next.extend(l.iter().map(|&(w, _)| w as u32));
+        }
+        start.push(next.len());
+        // Sources in fixed chunks, each summed in order and the chunks summed in order: the
+        // scores do not depend on how many threads ran.
+        let parts: Vec<Vec<f64>> = sources
+            .par_chunks(8)
+            .map(|chunk| brandes(&start, &next, chunk))
+            .collect();
         let mut cb = vec![0.0f64; n];
-        let mut sigma = vec![0.0f64; n];
-        let mut dist = vec![-1i64; n];
-        let mut delta = vec![0.0f64; n];
-        let mut preds: Vec<Vec<usize>> = vec![Vec::new(); n];
-        let mut stack: Vec<usize> = Vec::with_capacity(n);
-        let mut queue = VecDeque::new();
-        for &s in &sources {
-            for &v in &stack {
-                sigma[v] = 0.0;
-                dist[v] = -1;
-                delta[v] = 0.0;
-                preds[v].clear();
-            }
-            stack.clear();
-            sigma[s] = 1.0;
-            dist[s] = 0;
-            queue.push_back(s);
-            while let Some(v) = queue.pop_front() {
-                stack.push(v);
-                for &(w, _) in &self.adj[v] {
-                    if dist[w] < 0 {
-                        dist[w] = dist[v] + 1;
-                        queue.push_back(w);
-                    }
-                    if dist[w] == dist[v] + 1 {
-                        sigma[w] += sigma[v];
-                        preds[w].push(v);
-                    }
-                }
-            }
-            for &w in stack.iter().rev() {
-                for &v in &preds[w] {
-                    delta[v] += sigma[v] / sigma[w] * (1.0 + delta[w]);
-                }
-                if w != s {
-                    cb[w] += delta[w];
-                }
+        for p in parts {
+            for (x, y) in cb.iter_mut().zip(p) {
+                *x += y;
             }
         }
         let scale = match sampled {
@@ -519,6 +504,63 @@ impl<'g> Net<'g> {
 
 /// Renumbers group ids so 0 is the largest group; ties go to the group whose first member
 /// comes first.
+/// Brandes' accumulation from each of `sources` over the CSR graph `start`/`next`: the
+/// (unscaled) betweenness each node gets from these sources.
+fn brandes(start: &[usize], next: &[u32], sources: &[usize]) -> Vec<f64> {
+    let n = start.len().saturating_sub(1);
+    let neighbours = |v: usize| &next[start[v]..start[v + 1]];
+    let mut cb = vec![0.0f64; n];
+    let mut sigma = vec![0.0f64; n];
+    let mut dist = vec![-1i32; n];
+    let mut delta = vec![0.0f64; n];
+    let mut order: Vec<u32> = Vec::with_capacity(n);
+    for &s in sources {
+        for &v in &order {
+            let v = v as usize;
+            sigma[v] = 0.0;
+            dist[v] = -1;
+            delta[v] = 0.0;
+        }
+        order.clear();
+        sigma[s] = 1.0;
+        dist[s] = 0;
+        order.push(s as u32);
+        // Breadth first; `order` is the queue and, afterwards, the nodes by distance.
+        let mut head = 0;
+        while let Some(&v) = order.get(head) {
+            head += 1;
+            let v = v as usize;
+            let (dv, sv) = (dist[v], sigma[v]);
+            for &w in neighbours(v) {
+                let w = w as usize;
+                if dist[w] < 0 {
+                    dist[w] = dv + 1;
+                    order.push(w as u32);
+                }
+                if dist[w] == dv + 1 {
+                    sigma[w] += sv;
+                }
+            }
+        }
+        // Back from the farthest: a node's predecessors are its neighbours one hop nearer.
+        for &w in order.iter().rev() {
+            let w = w as usize;
+            let dw = dist[w];
+            let coeff = (1.0 + delta[w]) / sigma[w];
+            for &v in neighbours(w) {
+                let v = v as usize;
+                if dist[v] == dw - 1 {
+                    delta[v] += sigma[v] * coeff;
+                }
+            }
+            if w != s {
+                cb[w] += delta[w];
+            }
+        }
+    }
+    cb
+}
+
 fn renumber_by_size(of: &[usize], count: usize) -> Vec<usize> {
     let mut size = vec![0usize; count];
     let mut first = vec![usize::MAX; count];

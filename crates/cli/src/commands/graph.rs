@@ -35,11 +35,15 @@ fn select(l: &LinkArgs) -> EdgeSelect {
     }
 }
 
-fn load(path: &Path) -> anyhow::Result<Graph> {
+/// Reads a stored graph for the one action this process runs. It is kept until the process
+/// ends: freeing millions of small allocations one by one would only make the user wait.
+fn load(path: &Path) -> anyhow::Result<&'static Graph> {
     let text = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let text = std::str::from_utf8(&text)
         .with_context(|| format!("{} is not a readable graph", path.display()))?;
-    Graph::from_json(text).with_context(|| format!("{} is not a readable graph", path.display()))
+    let g = Graph::from_json(text)
+        .with_context(|| format!("{} is not a readable graph", path.display()))?;
+    Ok(Box::leak(Box::new(g)))
 }
 
 fn refuse_existing(out: &Path) -> anyhow::Result<()> {
@@ -953,7 +957,7 @@ pub fn run(action: GraphAction, g: Globals) -> anyhow::Result<Outcome> {
             graph,
             links,
             format,
-        } => stats(&load(&graph)?, &select(&links), format),
+        } => stats(load(&graph)?, &select(&links), format),
         GraphAction::Top {
             graph,
             by,
@@ -962,7 +966,7 @@ pub fn run(action: GraphAction, g: Globals) -> anyhow::Result<Outcome> {
             links,
             format,
         } => top(
-            &load(&graph)?,
+            load(&graph)?,
             &select(&links),
             by,
             count,
@@ -974,7 +978,7 @@ pub fn run(action: GraphAction, g: Globals) -> anyhow::Result<Outcome> {
             members,
             links,
             format,
-        } => communities(&load(&graph)?, &select(&links), members, format),
+        } => communities(load(&graph)?, &select(&links), members, format),
         GraphAction::Path {
             graph,
             a,
@@ -982,7 +986,7 @@ pub fn run(action: GraphAction, g: Globals) -> anyhow::Result<Outcome> {
             k,
             links,
             format,
-        } => path(&load(&graph)?, &select(&links), &a, &b, k, format),
+        } => path(load(&graph)?, &select(&links), &a, &b, k, format),
         GraphAction::Ego {
             graph,
             node,
@@ -991,7 +995,7 @@ pub fn run(action: GraphAction, g: Globals) -> anyhow::Result<Outcome> {
             links,
             format,
         } => ego(
-            &load(&graph)?,
+            load(&graph)?,
             &select(&links),
             &node,
             depth,
@@ -1004,21 +1008,21 @@ pub fn run(action: GraphAction, g: Globals) -> anyhow::Result<Outcome> {
             b,
             links,
             format,
-        } => common(&load(&graph)?, &select(&links), &a, &b, format),
+        } => common(load(&graph)?, &select(&links), &a, &b, format),
         GraphAction::Explain {
             graph,
             a,
             b,
             links,
             format,
-        } => explain(&load(&graph)?, &select(&links), &a, &b, format),
+        } => explain(load(&graph)?, &select(&links), &a, &b, format),
         GraphAction::Export {
             graph,
             to,
             out,
             filter,
             links,
-        } => export_graph(&load(&graph)?, to, &out, &filter, &select(&links)),
+        } => export_graph(load(&graph)?, to, &out, &filter, &select(&links)),
         GraphAction::View {
             graph,
             out,
