@@ -1032,7 +1032,7 @@ pub fn run(action: GraphAction, g: Globals) -> anyhow::Result<Outcome> {
             let graph = load(&graph)?;
             refuse_existing(&out)?;
             let sel = select(&links);
-            let sub = filter(&graph, &to_filter(&graph, &fa)?, &sel);
+            let sub = filter(graph, &to_filter(graph, &fa)?, &sel);
             let m = Metrics::compute(&sub, &sel);
             let html = peel_graph::viewer::html(&sub, &m);
             save_text(&out, &html)?;
