@@ -92,7 +92,6 @@ impl<'g> Net<'g> {
             pg.add_node(());
         }
         let mut links: HashMap<(usize, usize), Vec<usize>> = HashMap::default();
-        let mut weight: HashMap<(usize, usize), f64> = HashMap::default();
         for (ei, (e, ends)) in graph.edges.iter().zip(graph.edge_ends()).enumerate() {
             if !sel.admits(&e.kind) {
                 continue;
@@ -105,10 +104,13 @@ impl<'g> Net<'g> {
             }
             let k = (a.min(b), a.max(b));
             links.entry(k).or_default().push(ei);
-            *weight.entry(k).or_default() += e.weight;
         }
-        // Links in pair order, so that every result is the same run to run.
-        let mut weight: Vec<((usize, usize), f64)> = weight.into_iter().collect();
+        // Each linked pair with the sum of its edges' weights (in edge order), in pair order
+        // so that every result is the same run to run.
+        let mut weight: Vec<((usize, usize), f64)> = links
+            .iter()
+            .map(|(&k, es)| (k, es.iter().fold(0.0, |w, &i| w + graph.edges[i].weight)))
+            .collect();
         weight.sort_unstable_by_key(|&(k, _)| k);
         let mut adj = vec![Vec::new(); n];
         for &((a, b), w) in &weight {
@@ -676,12 +678,12 @@ pub fn filter<'g>(g: &'g Graph, f: &Filter, sel: &EdgeSelect) -> Cow<'g, Graph> 
         version: g.version,
         inputs: g.inputs.clone(),
         settings: g.settings.clone(),
-        records: g.records.clone(),
-        mentions: g.mentions.clone(),
+        records: Vec::new(),
+        mentions: Vec::new(),
         removed: g.removed.clone(),
         notes: g.notes.clone(),
     };
-    out.compact();
+    out.cite_from(&g.records, &g.mentions);
     if let Some(k) = &f.node_kinds {
         notes.push(format!(
             "filtered: node kinds {}",

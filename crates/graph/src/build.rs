@@ -436,9 +436,13 @@ impl Builder {
 
     /// Sets an attribute of a node that exists.
     pub(crate) fn set_attr(&mut self, key: &str, name: &str, value: String) {
-        if let Some(&id) = self.ids.get(key)
-            && let Some(n) = self.acc(id)
-        {
+        if let Some(&id) = self.ids.get(key) {
+            self.set_attr_of(id, name, value);
+        }
+    }
+
+    fn set_attr_of(&mut self, id: Id, name: &str, value: String) {
+        if let Some(n) = self.acc(id) {
             n.attrs.insert(name.to_string(), value);
         }
     }
@@ -458,6 +462,13 @@ impl Builder {
             return;
         };
         let k = self.kind_id(kind);
+        let c = self.store(ev);
+        self.cite(x, y, k, directed, weight, c);
+    }
+
+    /// Stores the record (once) and the mentions of a piece of evidence, and returns the
+    /// citation of them.
+    fn store(&mut self, ev: Evidence) -> Cite {
         let Evidence {
             record,
             source,
@@ -474,18 +485,11 @@ impl Builder {
             note,
         });
         let mentions = mentions.into_iter().map(|m| self.new_mention(m)).collect();
-        self.cite(
-            x,
-            y,
-            k,
-            directed,
-            weight,
-            Cite {
-                record,
-                mentions,
-                note: None,
-            },
-        );
+        Cite {
+            record,
+            mentions,
+            note: None,
+        }
     }
 
     /// Adds one piece of evidence, already stored, to the edge `a`–`b` of kind `k`.
@@ -532,11 +536,19 @@ impl Builder {
 
     /// Links an entity to the evidence item it was seen on.
     pub(crate) fn seen_on(&mut self, key: &str, item: &str, ev: Evidence) {
-        if self.opts.seen_on {
-            let e = self.evidence_node(item);
-            let e = self.key_of(e).to_string();
-            self.link(key, &e, "seen-on", true, 1.0, ev);
+        if self.opts.seen_on
+            && let Some(&id) = self.ids.get(key)
+        {
+            let c = self.store(ev);
+            self.seen_on_cite(id, item, c);
         }
+    }
+
+    /// Adds a citation, already stored, to the `seen-on` edge of node `id` and item `item`.
+    fn seen_on_cite(&mut self, id: Id, item: &str, c: Cite) {
+        let e = self.evidence_node(item);
+        let k = self.kind_id("seen-on");
+        self.cite(id, e, k, true, 1.0, c);
     }
 
     fn group(&mut self, object: &str, source: &str, windowed: bool) -> usize {
@@ -610,19 +622,18 @@ impl Builder {
             r.steps.insert(0, "normalised by the scanner");
         }
         let id = self.mention_id(&r, value, &rec.evidence, None);
-        let key = r.key;
         if matches!(kind, "btc" | "eth" | "xmr") {
-            self.set_attr(&key, "chain", kind.to_string());
+            self.set_attr_of(id, "chain", kind.to_string());
         }
         if let Some(v) = rec.validated {
-            self.set_attr(&key, "validated", v.to_string());
+            self.set_attr_of(id, "validated", v.to_string());
         }
         let windowed = rec.scope.as_deref().is_some_and(|s| s != "file");
         let object = object_of(&rec.locator_text).to_string();
         let offset = rec.offset.unwrap_or(0);
         let source = rec.evidence;
         let m = self.new_mention(Mention {
-            key,
+            key: r.key,
             value: value.to_string(),
             locator: rec.locator_text,
             context: rec.context,
@@ -644,14 +655,9 @@ impl Builder {
                     r
                 }
             };
-            let ev = self.evidence_node(&source);
-            let k = self.kind_id("seen-on");
-            self.cite(
+            self.seen_on_cite(
                 id,
-                ev,
-                k,
-                true,
-                1.0,
+                &source,
                 Cite {
                     record,
                     mentions: vec![m],
@@ -824,15 +830,10 @@ impl Builder {
     pub fn add_graph(&mut self, g: Graph, name: &str) {
         self.add_input(name);
         let (rec_base, men_base) = (self.records.len() as u32, self.mentions.len() as u32);
-        for r in g.records {
-            self.records.push(r);
-        }
+        self.records.extend(g.records);
         self.mentions.extend(g.mentions);
         for n in g.nodes {
             let id = self.node_id(&n.key, &n.kind, &n.label);
-            if n.kind == "evidence" {
-                self.evidence_ids.insert(n.label.clone(), id);
-            }
             let Some(a) = self.acc(id) else { continue };
             a.mentions += n.mentions;
             for v in n.variants {
@@ -1054,7 +1055,6 @@ impl Builder {
         let mut stopped = vec![false; self.nodes.len()];
         let mut order: Vec<Id> = (0..self.nodes.len() as Id).collect();
         order.sort_unstable_by(|&a, &b| self.key_of(a).cmp(self.key_of(b)));
-        let mut n_stopped = 0usize;
         if !stop.is_empty() {
             for &id in &order {
                 if let Some(n) = self.nodes.get(id as usize)
@@ -1064,7 +1064,6 @@ impl Builder {
                     if let Some(s) = stopped.get_mut(id as usize) {
                         *s = true;
                     }
-                    n_stopped += 1;
                     self.removed.push(Removed {
                         key: n.key.clone(),
                         rule: rule.line.clone(),
@@ -1172,6 +1171,7 @@ impl Builder {
             }
         });
         g.removed = self.removed;
+        let n_stopped = stopped.iter().filter(|&&s| s).count();
         if n_stopped > 0 {
             self.notes.push(format!(
                 "the stop list removed {} entities and {} edges (see `removed`)",

@@ -326,31 +326,48 @@ impl Graph {
     /// Drops the records and mentions no edge cites, and renumbers the citations (after
     /// edges were removed).
     pub fn compact(&mut self) {
-        let mut rec: Vec<u32> = vec![u32::MAX; self.records.len()];
-        let mut men: Vec<u32> = vec![u32::MAX; self.mentions.len()];
+        let (rec, nr, men, nm) = self.renumber_citations(self.records.len(), self.mentions.len());
+        self.records = place(kept(std::mem::take(&mut self.records), &rec), nr);
+        self.mentions = place(kept(std::mem::take(&mut self.mentions), &men), nm);
+    }
+
+    /// Takes, from the tables of the graph these edges came from, copies of the records and
+    /// mentions the edges cite, and renumbers the citations (a subgraph's tables).
+    pub fn cite_from(&mut self, records: &[Record], mentions: &[Mention]) {
+        let (rec, nr, men, nm) = self.renumber_citations(records.len(), mentions.len());
+        self.records = place(kept(records, &rec).map(|(r, n)| (r.clone(), n)), nr);
+        self.mentions = place(kept(mentions, &men).map(|(m, n)| (m.clone(), n)), nm);
+    }
+
+    /// Renumbers the citations to the records and mentions they use, in order of first use.
+    /// Returns the new number of each old record and mention (`u32::MAX` where unused) and
+    /// how many of each are used.
+    fn renumber_citations(
+        &mut self,
+        records: usize,
+        mentions: usize,
+    ) -> (Vec<u32>, usize, Vec<u32>, usize) {
+        fn renumber(to: &mut [u32], used: &mut u32, i: &mut u32) {
+            if let Some(slot) = to.get_mut(*i as usize) {
+                if *slot == u32::MAX {
+                    *slot = *used;
+                    *used += 1;
+                }
+                *i = *slot;
+            }
+        }
+        let mut rec: Vec<u32> = vec![u32::MAX; records];
+        let mut men: Vec<u32> = vec![u32::MAX; mentions];
         let (mut nr, mut nm) = (0u32, 0u32);
         for e in &mut self.edges {
             for c in &mut e.evidence {
-                if let Some(slot) = rec.get_mut(c.record as usize) {
-                    if *slot == u32::MAX {
-                        *slot = nr;
-                        nr += 1;
-                    }
-                    c.record = *slot;
-                }
+                renumber(&mut rec, &mut nr, &mut c.record);
                 for m in &mut c.mentions {
-                    if let Some(slot) = men.get_mut(*m as usize) {
-                        if *slot == u32::MAX {
-                            *slot = nm;
-                            nm += 1;
-                        }
-                        *m = *slot;
-                    }
+                    renumber(&mut men, &mut nm, m);
                 }
             }
         }
-        self.records = renumber(std::mem::take(&mut self.records), &rec, nr as usize);
-        self.mentions = renumber(std::mem::take(&mut self.mentions), &men, nm as usize);
+        (rec, nr as usize, men, nm as usize)
     }
 
     /// The node indices of every edge's source and target (`None` where a key is unknown),
@@ -405,13 +422,122 @@ impl Graph {
     }
 }
 
-/// Puts each kept item at its new index (`to[i]`, `u32::MAX` for dropped ones).
-fn renumber<T: Default>(items: Vec<T>, to: &[u32], len: usize) -> Vec<T> {
+/// The items that have a new number (`to[i]` is not `u32::MAX`), with it.
+fn kept<T>(items: impl IntoIterator<Item = T>, to: &[u32]) -> impl Iterator<Item = (T, u32)> {
+    items
+        .into_iter()
+        .zip(to.iter().copied())
+        .filter(|&(_, n)| n != u32::MAX)
+}
+
+/// Puts each item at its new number, in a table of `len` items.
+fn place<T: Default>(items: impl Iterator<Item = (T, u32)>, len: usize) -> Vec<T> {
     let mut out: Vec<T> = std::iter::repeat_with(T::default).take(len).collect();
-    for (item, &n) in items.into_iter().zip(to) {
+    for (item, n) in items {
         if let Some(slot) = out.get_mut(n as usize) {
             *slot = item;
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    fn rec(n: usize) -> Record {
+        Record {
+            record: "same-object".into(),
+            source: "img.dd".into(),
+            locator: format!("img.dd / f{n}"),
+            ..Record::default()
+        }
+    }
+
+    fn men(n: usize) -> Mention {
+        Mention {
+            key: format!("email:u{n}@example.org"),
+            value: format!("u{n}@example.org"),
+            locator: format!("img.dd / f{n} / @0x{n:x}"),
+            context: None,
+        }
+    }
+
+    /// Three edges citing records 2, 0, 1 and mentions out of order; the middle edge is
+    /// then removed, as a filter does.
+    fn graph() -> Graph {
+        let cite = |r: u32, m: &[u32]| Cite {
+            record: r,
+            mentions: m.to_vec(),
+            note: None,
+        };
+        let mut g = Graph::new();
+        for k in ["a", "b", "c"] {
+            g.nodes.push(Node {
+                key: k.into(),
+                ..Node::default()
+            });
+        }
+        g.records = (0..4).map(rec).collect();
+        g.mentions = (0..6).map(men).collect();
+        for (s, t, c) in [
+            ("a", "b", cite(2, &[5, 1])),
+            ("a", "c", cite(0, &[0, 3])),
+            ("b", "c", cite(1, &[1, 4])),
+        ] {
+            g.edges.push(Edge {
+                source: s.into(),
+                target: t.into(),
+                evidence: vec![c],
+                ..Edge::default()
+            });
+        }
+        g
+    }
+
+    #[test]
+    fn compaction_keeps_what_is_cited_in_order_of_first_use() {
+        let full = graph();
+        let want: Vec<Vec<Evidence>> = [0, 2]
+            .iter()
+            .map(|&i| full.evidence_of(&full.edges[i]).collect())
+            .collect();
+        let mut moved = full.clone();
+        moved.edges.remove(1);
+        let mut copied = moved.clone();
+        moved.compact();
+        copied.records.clear();
+        copied.mentions.clear();
+        copied.cite_from(&full.records, &full.mentions);
+        for g in [&moved, &copied] {
+            assert_eq!(g.records, vec![rec(2), rec(1)]);
+            assert_eq!(g.mentions, vec![men(5), men(1), men(4)]);
+            assert_eq!(g.edges[0].evidence[0].mentions, vec![0, 1]);
+            assert_eq!(g.edges[1].evidence[0].record, 1);
+            assert_eq!(g.edges[1].evidence[0].mentions, vec![1, 2]);
+            let got: Vec<Vec<Evidence>> =
+                g.edges.iter().map(|e| g.evidence_of(e).collect()).collect();
+            assert_eq!(got, want);
+            g.check().unwrap();
+        }
+    }
+
+    #[test]
+    fn a_citation_of_a_missing_record_is_refused() {
+        let mut g = graph();
+        g.edges[0].evidence[0].mentions.push(6);
+        assert!(matches!(g.check(), Err(GraphError::Inconsistent(_))));
+        let mut g = graph();
+        g.edges[2].evidence[0].record = 4;
+        assert!(matches!(g.check(), Err(GraphError::Inconsistent(_))));
+        let text = graph()
+            .to_json()
+            .unwrap()
+            .replace("\"version\":2", "\"version\":1");
+        assert!(matches!(
+            Graph::from_json(&text),
+            Err(GraphError::Version(1))
+        ));
+    }
 }

@@ -38,10 +38,9 @@ fn select(l: &LinkArgs) -> EdgeSelect {
 /// Reads a stored graph for the one action this process runs. It is kept until the process
 /// ends: freeing millions of small allocations one by one would only make the user wait.
 fn load(path: &Path) -> anyhow::Result<&'static Graph> {
-    let text = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let text = std::str::from_utf8(&text)
-        .with_context(|| format!("{} is not a readable graph", path.display()))?;
-    let g = Graph::from_json(text)
+    let text =
+        fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let g = Graph::from_json(&text)
         .with_context(|| format!("{} is not a readable graph", path.display()))?;
     Ok(Box::leak(Box::new(g)))
 }
