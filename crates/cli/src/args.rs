@@ -720,6 +720,10 @@ peel graph top graph.json --by betweenness --kind email"
         /// Only entities of this kind.
         #[arg(long, value_name = "KIND")]
         kind: Option<String>,
+        /// Betweenness on graphs over 5,000 nodes: sample this many source nodes (default:
+        /// as many as a fixed work budget allows, 50 to 500; the output says how many).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        samples: Option<u64>,
         /// Which edges are links.
         #[command(flatten)]
         links: LinkArgs,

@@ -134,6 +134,11 @@ impl<'g> Net<'g> {
         self.adj.len()
     }
 
+    /// Number of linked pairs.
+    pub fn link_count(&self) -> usize {
+        self.links.len()
+    }
+
     /// True when the graph has no nodes.
     pub fn is_empty(&self) -> bool {
         self.adj.is_empty()

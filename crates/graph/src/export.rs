@@ -3,6 +3,7 @@
 //! CSVs, and plain node/edge CSVs for spreadsheets, i2 and Maltego.
 
 use std::fmt::Write as _;
+use std::io::{self, Write as _};
 
 use serde_json::json;
 
@@ -11,8 +12,20 @@ use crate::model::{Edge, Graph, Node};
 
 /// Betweenness is exact up to this many nodes, sampled above.
 pub const EXACT_BETWEENNESS: usize = 5000;
-/// Source nodes sampled for betweenness on larger graphs.
+/// At most this many source nodes are sampled for betweenness on larger graphs.
 pub const BETWEENNESS_SAMPLES: usize = 500;
+/// At least this many, however large the graph.
+pub const MIN_BETWEENNESS_SAMPLES: usize = 50;
+/// Work allowed for sampled betweenness, in neighbour visits (each sampled source visits
+/// every link twice, out and back): a few seconds on one core. Between the two bounds above,
+/// the sample is as large as this allows; the notes say how many sources were drawn.
+pub const BETWEENNESS_WORK: usize = 500_000_000;
+
+/// How many sources to sample for betweenness on a network with `links` undirected links.
+pub fn betweenness_samples(links: usize) -> usize {
+    let per_source = links.saturating_mul(4).max(1);
+    (BETWEENNESS_WORK / per_source).clamp(MIN_BETWEENNESS_SAMPLES, BETWEENNESS_SAMPLES)
+}
 
 /// Per-node measures written with the exports.
 #[derive(Debug, Clone)]
@@ -39,7 +52,7 @@ impl Metrics {
             degree: net.degree(),
             weighted: net.weighted_degree(),
             pagerank: net.pagerank(),
-            betweenness: net.betweenness(EXACT_BETWEENNESS, BETWEENNESS_SAMPLES),
+            betweenness: net.betweenness(EXACT_BETWEENNESS, betweenness_samples(net.link_count())),
             communities: net.louvain(),
             components: net.components(),
         }
@@ -60,6 +73,18 @@ impl Metrics {
 
     fn get(v: &[f64], i: usize) -> f64 {
         v.get(i).copied().unwrap_or(0.0)
+    }
+}
+
+/// [`xml`] written straight out; text with nothing to escape is copied whole.
+fn xml_to(w: &mut impl io::Write, s: &str) -> io::Result<()> {
+    let plain = s
+        .bytes()
+        .all(|b| b >= 0x20 && !matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'') && b != 0xEF);
+    if plain {
+        w.write_all(s.as_bytes())
+    } else {
+        w.write_all(xml(s).as_bytes())
     }
 }
 
@@ -200,67 +225,113 @@ fn order_keys(
 /// GraphML with typed `<key>` declarations; edges are undirected by default and carry a
 /// boolean `directed` attribute (GraphML readers reject mixed `directed=` edges).
 pub fn graphml(g: &Graph, m: &Metrics) -> String {
+    let mut out = Vec::new();
+    // Writing into memory cannot fail, and only valid UTF-8 is written.
+    let _ = write_graphml(&mut out, g, m);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// [`graphml`] written as a stream: one node or edge at a time, never the whole text.
+pub fn write_graphml(w: &mut dyn io::Write, g: &Graph, m: &Metrics) -> io::Result<()> {
+    let mut w = io::BufWriter::with_capacity(1 << 20, w);
     let nrows: Vec<_> = g
         .nodes
         .iter()
         .enumerate()
         .map(|(i, n)| node_values(n, i, m))
         .collect();
-    let erows: Vec<_> = g.edges.iter().map(|e| edge_values(g, e)).collect();
     let nkeys = match nrows.first() {
         Some(t) => order_keys(t, keys(&nrows)),
         None => Vec::new(),
     };
-    let ekeys = match erows.first() {
-        Some(t) => order_keys(t, keys(&erows)),
-        None => Vec::new(),
-    };
-    let mut s = String::new();
-    s.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    s.push_str(
-        "<graphml xmlns=\"http://graphml.graphdrawing.org/xmlns\" \
+    let ekeys = edge_keys(g);
+    w.write_all(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")?;
+    w.write_all(
+        b"<graphml xmlns=\"http://graphml.graphdrawing.org/xmlns\" \
          xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
          xsi:schemaLocation=\"http://graphml.graphdrawing.org/xmlns \
          http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd\">\n",
-    );
+    )?;
     for (k, t) in &nkeys {
-        let _ = writeln!(
-            s,
+        writeln!(
+            w,
             "  <key id=\"n_{k}\" for=\"node\" attr.name=\"{k}\" attr.type=\"{t}\"/>"
-        );
+        )?;
     }
     for (k, t) in &ekeys {
-        let _ = writeln!(
-            s,
+        writeln!(
+            w,
             "  <key id=\"e_{k}\" for=\"edge\" attr.name=\"{k}\" attr.type=\"{t}\"/>"
-        );
+        )?;
     }
-    s.push_str("  <graph id=\"peel\" edgedefault=\"undirected\">\n");
+    w.write_all(b"  <graph id=\"peel\" edgedefault=\"undirected\">\n")?;
     for (n, row) in g.nodes.iter().zip(&nrows) {
-        let _ = writeln!(s, "    <node id=\"{}\">", xml(&n.key));
-        for (k, v) in row {
-            if let Some(v) = v {
-                let _ = writeln!(s, "      <data key=\"n_{k}\">{}</data>", text(v));
-            }
-        }
-        s.push_str("    </node>\n");
+        w.write_all(b"    <node id=\"")?;
+        xml_to(&mut w, &n.key)?;
+        w.write_all(b"\">\n")?;
+        data_rows(&mut w, "n_", row)?;
+        w.write_all(b"    </node>\n")?;
     }
-    for (i, (e, row)) in g.edges.iter().zip(&erows).enumerate() {
-        let _ = writeln!(
-            s,
-            "    <edge id=\"e{i}\" source=\"{}\" target=\"{}\">",
-            xml(&e.source),
-            xml(&e.target)
-        );
-        for (k, v) in row {
-            if let Some(v) = v {
-                let _ = writeln!(s, "      <data key=\"e_{k}\">{}</data>", text(v));
-            }
-        }
-        s.push_str("    </edge>\n");
+    drop(nrows);
+    for (i, e) in g.edges.iter().enumerate() {
+        write!(w, "    <edge id=\"e{i}\" source=\"")?;
+        xml_to(&mut w, &e.source)?;
+        w.write_all(b"\" target=\"")?;
+        xml_to(&mut w, &e.target)?;
+        w.write_all(b"\">\n")?;
+        data_rows(&mut w, "e_", &edge_values(g, e))?;
+        w.write_all(b"    </edge>\n")?;
     }
-    s.push_str("  </graph>\n</graphml>\n");
-    s
+    w.write_all(b"  </graph>\n</graphml>\n")?;
+    w.flush()
+}
+
+/// `<data>` lines of one node or edge.
+fn data_rows(
+    w: &mut impl io::Write,
+    prefix: &str,
+    row: &[(&'static str, Option<Val>)],
+) -> io::Result<()> {
+    for (k, v) in row {
+        if let Some(v) = v {
+            write!(w, "      <data key=\"{prefix}{k}\">")?;
+            match v {
+                Val::S(s) => xml_to(w, s)?,
+                Val::I(i) => write!(w, "{i}")?,
+                Val::F(f) if f.is_finite() => write!(w, "{f}")?,
+                Val::F(_) => w.write_all(b"0")?,
+                Val::B(b) => write!(w, "{b}")?,
+            }
+            w.write_all(b"</data>\n")?;
+        }
+    }
+    Ok(())
+}
+
+/// The edge attributes some edge has, in [`edge_values`] order, with their types; found
+/// without making every edge's values.
+fn edge_keys(g: &Graph) -> Vec<(&'static str, &'static str)> {
+    let Some(first) = g.edges.first() else {
+        return Vec::new();
+    };
+    let first_seen = g.edges.iter().any(|e| e.first_seen.is_some());
+    let last_seen = g.edges.iter().any(|e| e.last_seen.is_some());
+    edge_values(g, first)
+        .iter()
+        .filter(|(k, _)| match *k {
+            "first_seen" => first_seen,
+            "last_seen" => last_seen,
+            _ => true,
+        })
+        .map(|(k, v)| {
+            let t = match (k, v) {
+                (_, Some(v)) => val_type(v),
+                // Only the two times can be absent, and they are strings.
+                (_, None) => "string",
+            };
+            (*k, t)
+        })
+        .collect()
 }
 
 fn val_type(v: &Val) -> &'static str {

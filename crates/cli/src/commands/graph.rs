@@ -369,6 +369,7 @@ fn top(
     by: Centrality,
     n: usize,
     kind: Option<&str>,
+    samples: Option<usize>,
     f: Option<GraphFormat>,
 ) -> anyhow::Result<Outcome> {
     let net = Net::new(graph, sel);
@@ -379,7 +380,8 @@ fn top(
         Centrality::Weighted => net.weighted_degree(),
         Centrality::Pagerank => net.pagerank(),
         Centrality::Betweenness => {
-            let b = net.betweenness(export::EXACT_BETWEENNESS, export::BETWEENNESS_SAMPLES);
+            let k = samples.unwrap_or_else(|| export::betweenness_samples(net.link_count()));
+            let b = net.betweenness(export::EXACT_BETWEENNESS, k);
             if let Some((k, of)) = b.sampled {
                 notes.push(format!(
                     "betweenness sampled from {k} of {of} source nodes (fixed seed) and scaled: \
@@ -836,7 +838,8 @@ fn export_graph(
     let g = filter(graph, &to_filter(graph, fa)?, sel);
     let m = Metrics::compute(&g, sel);
     match to {
-        GraphExport::Graphml => save_text(out, &export::graphml(&g, &m))?,
+        GraphExport::Graphml => write_new(out, |f| export::write_graphml(f, &g, &m))
+            .with_context(|| format!("cannot write {}", out.display()))?,
         GraphExport::Gexf => save_text(out, &export::gexf(&g, &m))?,
         GraphExport::Dot => save_text(out, &export::dot(&g, &m))?,
         GraphExport::Cytoscape => save_text(out, &export::cytoscape(&g, &m))?,
@@ -962,6 +965,7 @@ pub fn run(action: GraphAction, g: Globals) -> anyhow::Result<Outcome> {
             by,
             count,
             kind,
+            samples,
             links,
             format,
         } => top(
@@ -970,6 +974,7 @@ pub fn run(action: GraphAction, g: Globals) -> anyhow::Result<Outcome> {
             by,
             count,
             kind.as_deref(),
+            samples.map(|k| usize::try_from(k).unwrap_or(usize::MAX)),
             format,
         ),
         GraphAction::Communities {
