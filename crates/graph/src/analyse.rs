@@ -184,16 +184,21 @@ impl<'g> Net<'g> {
         for _ in 0..200 {
             let dangling: f64 = (0..n).filter(|&i| k[i] == 0.0).map(|i| p[i]).sum();
             let base = (1.0 - d) / nf + d * dangling / nf;
-            let mut q = vec![base; n];
-            for i in 0..n {
-                if k[i] == 0.0 {
-                    continue;
-                }
-                let share = d * p[i] / k[i];
-                for &(j, w) in &self.adj[i] {
-                    q[j] += share * w;
-                }
-            }
+            let share: Vec<f64> = (0..n)
+                .map(|i| if k[i] == 0.0 { 0.0 } else { d * p[i] / k[i] })
+                .collect();
+            // Links are symmetric, so each node pulls from its neighbours, in index order:
+            // the same sums as pushing node by node, and the same on any number of threads.
+            let q: Vec<f64> = self
+                .adj
+                .par_iter()
+                .map(|l| {
+                    l.iter().fold(
+                        base,
+                        |acc, &(i, w)| if k[i] == 0.0 { acc } else { acc + share[i] * w },
+                    )
+                })
+                .collect();
             let diff: f64 = p.iter().zip(&q).map(|(a, b)| (a - b).abs()).sum();
             p = q;
             if diff < 1e-12 {

@@ -125,7 +125,8 @@ struct EdgeAcc {
     directed: bool,
     weight: f64,
     count: u64,
-    sources: BTreeSet<String>,
+    /// Distinct sources, as numbers in the builder's `source_names`.
+    sources: Vec<u32>,
     first: Option<String>,
     last: Option<String>,
     evidence: Vec<Cite>,
@@ -234,6 +235,17 @@ pub struct BuildStats {
     pub unresolved: u64,
 }
 
+/// The number of `name` in `names`, given one when new.
+fn intern(ids: &mut HashMap<String, u32>, names: &mut Vec<String>, name: &str) -> u32 {
+    if let Some(&i) = ids.get(name) {
+        return i;
+    }
+    let i = names.len() as u32;
+    names.push(name.to_string());
+    ids.insert(name.to_string(), i);
+    i
+}
+
 /// Accumulates records and stored graphs into one graph.
 #[derive(Debug, Default)]
 pub struct Builder {
@@ -251,6 +263,15 @@ pub struct Builder {
     group_index: HashMap<String, usize>,
     messages: HashMap<String, Vec<MessageSpan>>,
     files: HashMap<String, String>,
+    /// Entity resolution of each (feature kind, value) met so far: the same value recurs
+    /// across files and items, and phone numbers are costly to parse.
+    /// Evidence items (or CSV files) named as sources of edges, numbered.
+    source_names: Vec<String>,
+    source_ids: HashMap<String, u32>,
+    /// Keyed by `kind NUL value`.
+    resolved: HashMap<String, Option<resolve::Resolved>>,
+    /// Scratch for the key of `resolved`.
+    resolve_key: String,
     exif: Vec<Rec>,
     inputs: Vec<String>,
     notes: Vec<String>,
@@ -506,12 +527,13 @@ impl Builder {
             Some(r) => (r.source.as_str(), r.time.as_deref()),
             None => ("", None),
         };
+        let sid = intern(&mut self.source_ids, &mut self.source_names, source);
         let e = self.edges.entry((s, t, k)).or_default();
         e.directed = directed;
         e.weight += weight;
         e.count += 1;
-        if !e.sources.contains(source) {
-            e.sources.insert(source.to_string());
+        if !e.sources.contains(&sid) {
+            e.sources.push(sid);
         }
         if let Some(t) = time.filter(|t| is_utc_time(t)) {
             min_time(&mut e.first, t);
@@ -614,7 +636,19 @@ impl Builder {
         let kind = rec.kind.as_deref().unwrap_or("");
         let value = rec.value.as_deref().unwrap_or("");
         let norm = rec.normalized.as_deref().unwrap_or(value);
-        let Some(mut r) = resolve::resolve(kind, norm, self.opts.region.as_deref()) else {
+        self.resolve_key.clear();
+        self.resolve_key.push_str(kind);
+        self.resolve_key.push('\0');
+        self.resolve_key.push_str(norm);
+        let r = match self.resolved.get(self.resolve_key.as_str()) {
+            Some(r) => r.clone(),
+            None => {
+                let r = resolve::resolve(kind, norm, self.opts.region.as_deref());
+                self.resolved.insert(self.resolve_key.clone(), r.clone());
+                r
+            }
+        };
+        let Some(mut r) = r else {
             self.stats.unresolved += 1;
             return;
         };
@@ -857,11 +891,20 @@ impl Builder {
             };
             let k = self.kind_id(&e.kind);
             let max = self.opts.max_evidence;
+            let sids: Vec<u32> = e
+                .sources
+                .iter()
+                .map(|x| intern(&mut self.source_ids, &mut self.source_names, x))
+                .collect();
             let acc = self.edges.entry((s, t, k)).or_default();
             acc.directed = e.directed;
             acc.weight += e.weight;
             acc.count += e.count;
-            acc.sources.extend(e.sources);
+            for sid in sids {
+                if !acc.sources.contains(&sid) {
+                    acc.sources.push(sid);
+                }
+            }
             if let Some(t) = e.first_seen {
                 min_time(&mut acc.first, &t);
             }
@@ -1124,7 +1167,15 @@ impl Builder {
                 directed: a.directed,
                 weight: a.weight,
                 count: a.count,
-                sources: a.sources.into_iter().collect(),
+                sources: {
+                    let mut v: Vec<String> = a
+                        .sources
+                        .iter()
+                        .filter_map(|&i| self.source_names.get(i as usize).cloned())
+                        .collect();
+                    v.sort_unstable();
+                    v
+                },
                 first_seen: a.first,
                 last_seen: a.last,
                 evidence: a.evidence,
