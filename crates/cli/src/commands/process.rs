@@ -17,6 +17,7 @@ use peel_fs::evidence::Evidence;
 use peel_graph::analyse::EdgeSelect;
 use peel_graph::build::{BuildOptions, Builder};
 use peel_graph::export::{self, Metrics};
+use peel_image::Source;
 use serde_json::{Value, json};
 use sha2_shim::sha256_file;
 
@@ -310,11 +311,11 @@ fn volume_facts(ev: &Evidence) -> Vec<Value> {
 
 /// Facts about the evidence as stored: its file(s) with SHA-256, and for E01 whether the
 /// media still matches the hashes stored at acquisition.
-fn evidence_facts(path: &Path, ev: Option<&Evidence>, g: Globals) -> Value {
+fn evidence_facts(path: &Path, source: Option<&dyn Source>, g: Globals) -> Value {
     let mut files = Vec::new();
     let mut format = Value::Null;
     let mut verification = Value::Null;
-    let segments: Vec<PathBuf> = match ev.and_then(|e| e.source.as_ref()) {
+    let segments: Vec<PathBuf> = match source {
         Some(src) => {
             let info = src.info();
             format = info.format.clone().into();
@@ -328,7 +329,7 @@ fn evidence_facts(path: &Path, ev: Option<&Evidence>, g: Globals) -> Value {
                     progress: g.progress,
                     notes: false,
                 };
-                verification = match super::verify::hash_source(src.as_ref(), &set, quiet) {
+                verification = match super::verify::hash_source(src, &set, quiet) {
                     Ok(h) => {
                         let mut checks = Vec::new();
                         for (algo, stored, got) in [
@@ -589,24 +590,44 @@ pub(crate) fn make_case(
                 json!({"parts": ev.parts.len()}),
                 &[],
             ));
-            let (t1, s1) = (Instant::now(), now());
-            let facts = evidence_facts(path, Some(&ev), g);
-            audit.push(audit_line(
-                "hash-evidence",
-                Some((i, &name)),
-                &s1,
-                t1,
-                json!({"files": facts["files"].as_array().map(|a| a.len()).unwrap_or(0)}),
-                &[],
-            ));
             let size = ev.source.as_ref().map(|s| s.len());
             let pb = progress::bytes(
                 g.progress,
                 size.unwrap_or(0),
                 &format!("process [{}/{}] {name}", i + 1, evidence.len()),
             );
-            let (t2, s2) = (Instant::now(), now());
-            let tally = run_item(&eng, &ev, &mut sinks, &mut all, &|n| pb.inc(n))?;
+            // The evidence is hashed for the manifest while the pass runs, so that its bytes
+            // come off the disk once: whichever of the two reads a block first leaves it in
+            // the page cache for the other, and neither waits for the other to finish.
+            let source = ev.source.clone();
+            let (hashed, tally) = std::thread::scope(|sc| {
+                let hasher = sc.spawn(|| {
+                    let (t1, s1) = (Instant::now(), now());
+                    let quiet = Globals {
+                        progress: false,
+                        notes: g.notes,
+                    };
+                    let facts = evidence_facts(path, source.as_deref(), quiet);
+                    let files = facts["files"].as_array().map(|a| a.len()).unwrap_or(0);
+                    let line = audit_line(
+                        "hash-evidence",
+                        Some((i, &name)),
+                        &s1,
+                        t1,
+                        json!({ "files": files }),
+                        &[],
+                    );
+                    (facts, line)
+                });
+                let (t2, s2) = (Instant::now(), now());
+                let tally =
+                    run_item(&eng, &ev, &mut sinks, &mut all, &|n| pb.inc(n)).map(|t| (t, t2, s2));
+                (hasher.join(), tally)
+            });
+            let (facts, line) =
+                hashed.map_err(|_| anyhow!("hashing {name} for the manifest stopped"))?;
+            audit.push(line);
+            let (tally, t2, s2) = tally?;
             pb.finish_and_clear();
             audit.push(audit_line(
                 "single-pass",
