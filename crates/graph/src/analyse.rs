@@ -750,6 +750,34 @@ mod tests {
     }
 
     #[test]
+    fn pagerank_matches_networkx_with_weights_and_a_dangling_node() {
+        let mut g = graph(&[("a", "b"), ("a", "c"), ("b", "c"), ("c", "d"), ("d", "e")]);
+        for (e, w) in g.edges.iter_mut().zip([1.0, 2.0, 1.0, 3.0, 1.0]) {
+            e.weight = w;
+        }
+        g.nodes.push(Node {
+            key: "x:f".into(),
+            kind: "x".into(),
+            label: "f".into(),
+            ..Node::default()
+        });
+        let pr = Net::new(&g, &EdgeSelect::default()).pagerank();
+        // networkx 3 `_pagerank_python(G, alpha=0.85, weight="weight", tol=1e-15)`.
+        let want = [
+            0.17996684256271078,
+            0.12827804822287847,
+            0.3399616181497235,
+            0.24209572278781086,
+            0.08057155468464319,
+            0.02912621359223301,
+        ];
+        assert_eq!(pr.len(), want.len());
+        for (i, (got, want)) in pr.iter().zip(want).enumerate() {
+            assert!((got - want).abs() < 1e-9, "node {i}: {got} against {want}");
+        }
+    }
+
+    #[test]
     fn path_graph_centrality() {
         // a - b - c - d: betweenness of b and c is 2 (pairs a-c, a-d / a-d, b-d).
         let g = graph(&[("a", "b"), ("b", "c"), ("c", "d")]);

@@ -774,6 +774,7 @@ pub fn plain_csv(g: &Graph, m: &Metrics) -> (String, String) {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
@@ -784,5 +785,32 @@ mod tests {
         assert_eq!(xml("a<b>&\"\u{1}"), "a&lt;b&gt;&amp;&quot;\u{FFFD}");
         assert_eq!(dot_id("a\"b\\c\nd"), "\"a\\\"b\\\\c\\nd\"");
         assert_eq!(neo("a;b\nc"), "a,b c");
+    }
+
+    #[test]
+    fn xml_to_writes_what_xml_returns() {
+        for s in [
+            "plain text",
+            "a<b>&\"'\u{1}",
+            "tab\there",
+            "\u{FFFE}x\u{FFFF}",
+            "é\u{EFFF}",
+        ] {
+            let mut out = Vec::new();
+            xml_to(&mut out, s).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), xml(s), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn betweenness_sample_follows_the_work_budget() {
+        // Small networks get the most sources, huge ones the fewest, and in between as many
+        // as 5·10⁸ neighbour visits allow (4 visits a link and source).
+        assert_eq!(betweenness_samples(0), BETWEENNESS_SAMPLES);
+        assert_eq!(betweenness_samples(100_000), BETWEENNESS_SAMPLES);
+        assert_eq!(betweenness_samples(500_000), 250);
+        assert_eq!(betweenness_samples(1_000_000), 125);
+        assert_eq!(betweenness_samples(3_267_946), MIN_BETWEENNESS_SAMPLES);
+        assert_eq!(betweenness_samples(usize::MAX), MIN_BETWEENNESS_SAMPLES);
     }
 }
