@@ -13,7 +13,6 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use petgraph::graph::{NodeIndex, UnGraph};
 use petgraph::visit::EdgeRef;
 use rayon::prelude::*;
-use rustc_hash::FxHashMap as HashMap;
 
 use crate::model::{Edge, Graph};
 
@@ -45,8 +44,12 @@ pub struct Net<'g> {
     pub graph: &'g Graph,
     /// One node per graph node; one edge per linked pair.
     pub pg: UnGraph<(), f64>,
-    /// The graph's edges behind each linked pair (smaller index first).
-    pub links: HashMap<(usize, usize), Vec<usize>>,
+    /// Linked pairs (smaller index first), sorted.
+    pairs: Vec<(usize, usize)>,
+    /// The graph's edges behind pair `i`: `pair_edges[pair_start[i]..pair_start[i + 1]]`, in
+    /// edge order.
+    pair_start: Vec<usize>,
+    pair_edges: Vec<usize>,
     /// Neighbours of each node, sorted, with the link weight.
     adj: Vec<Vec<(usize, f64)>>,
 }
@@ -91,29 +94,39 @@ impl<'g> Net<'g> {
         for _ in 0..n {
             pg.add_node(());
         }
-        let mut links: HashMap<(usize, usize), Vec<usize>> = HashMap::default();
-        for (ei, (e, ends)) in graph.edges.iter().zip(graph.edge_ends()).enumerate() {
+        // (pair, edge) for every admitted edge, sorted: each pair's edges together, in order.
+        let mut ends: Vec<((usize, usize), usize)> = Vec::with_capacity(graph.edges.len());
+        for (ei, (e, ends_of)) in graph.edges.iter().zip(graph.edge_ends()).enumerate() {
             if !sel.admits(&e.kind) {
                 continue;
             }
-            let Some((a, b)) = ends else {
+            let Some((a, b)) = ends_of else {
                 continue;
             };
             if a == b {
                 continue;
             }
-            let k = (a.min(b), a.max(b));
-            links.entry(k).or_default().push(ei);
+            ends.push(((a.min(b), a.max(b)), ei));
         }
+        ends.sort_unstable();
+        let mut pairs: Vec<(usize, usize)> = Vec::new();
+        let mut pair_start: Vec<usize> = Vec::new();
+        let pair_edges: Vec<usize> = ends.iter().map(|&(_, ei)| ei).collect();
+        for (i, &(k, _)) in ends.iter().enumerate() {
+            if pairs.last() != Some(&k) {
+                pairs.push(k);
+                pair_start.push(i);
+            }
+        }
+        pair_start.push(ends.len());
+        drop(ends);
         // Each linked pair with the sum of its edges' weights (in edge order), in pair order
         // so that every result is the same run to run.
-        let mut weight: Vec<((usize, usize), f64)> = links
-            .iter()
-            .map(|(&k, es)| (k, es.iter().fold(0.0, |w, &i| w + graph.edges[i].weight)))
-            .collect();
-        weight.sort_unstable_by_key(|&(k, _)| k);
         let mut adj = vec![Vec::new(); n];
-        for &((a, b), w) in &weight {
+        for (i, &(a, b)) in pairs.iter().enumerate() {
+            let w = pair_edges[pair_start[i]..pair_start[i + 1]]
+                .iter()
+                .fold(0.0, |w, &e| w + graph.edges[e].weight);
             pg.add_edge(NodeIndex::new(a), NodeIndex::new(b), w);
             adj[a].push((b, w));
             adj[b].push((a, w));
@@ -124,7 +137,9 @@ impl<'g> Net<'g> {
         Net {
             graph,
             pg,
-            links,
+            pairs,
+            pair_start,
+            pair_edges,
             adj,
         }
     }
@@ -136,7 +151,7 @@ impl<'g> Net<'g> {
 
     /// Number of linked pairs.
     pub fn link_count(&self) -> usize {
-        self.links.len()
+        self.pairs.len()
     }
 
     /// True when the graph has no nodes.
@@ -152,10 +167,14 @@ impl<'g> Net<'g> {
     /// The graph's edges between nodes `a` and `b`.
     pub fn edges_between(&self, a: usize, b: usize) -> Vec<&'g Edge> {
         let g: &'g Graph = self.graph;
-        self.links
-            .get(&(a.min(b), a.max(b)))
-            .map(|v| v.iter().filter_map(|&i| g.edges.get(i)).collect())
-            .unwrap_or_default()
+        let Ok(i) = self.pairs.binary_search(&(a.min(b), a.max(b))) else {
+            return Vec::new();
+        };
+        let (from, to) = (self.pair_start[i], self.pair_start[i + 1]);
+        self.pair_edges[from..to]
+            .iter()
+            .filter_map(|&e| g.edges.get(e))
+            .collect()
     }
 
     /// Distinct linked neighbours of each node.

@@ -334,7 +334,11 @@ fn stats(graph: &Graph, sel: &EdgeSelect, f: Option<GraphFormat>) -> anyhow::Res
     }
     let evidence: u64 = graph.edges.iter().map(|e| e.count).sum();
     rows.push(vec![json!("evidence"), json!("all"), json!(evidence)]);
-    rows.push(vec![json!("links"), json!("pairs"), json!(net.links.len())]);
+    rows.push(vec![
+        json!("links"),
+        json!("pairs"),
+        json!(net.link_count()),
+    ]);
     rows.push(vec![json!("components"), json!("all"), json!(sizes.len())]);
     let linked = sizes.values().filter(|&&s| s > 1).count();
     rows.push(vec![
