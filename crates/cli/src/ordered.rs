@@ -17,10 +17,10 @@ const AHEAD: usize = 64;
 /// Runs `work` over `jobs` on the rayon pool (one `init` state per worker) and feeds each
 /// result to `sink` in job order. The first error from `sink` stops the work (jobs not yet
 /// started are skipped) and is returned.
-pub(crate) fn run<J, S, R, E>(
-    jobs: &[J],
+pub(crate) fn run<'a, J, S, R, E>(
+    jobs: &'a [J],
     init: impl Fn() -> S + Sync,
-    work: impl Fn(&mut S, &J) -> R + Sync,
+    work: impl Fn(&mut S, &'a J) -> R + Sync,
     mut sink: impl FnMut(R) -> Result<(), E>,
 ) -> Result<(), E>
 where

@@ -13,7 +13,9 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use common::{code, edges_of, image, peel, peel_in, stderr, truth, truth_edges};
+use common::{
+    code, edges_of, image, jsonl_file as lines, peel, peel_in, stderr, truth, truth_edges,
+};
 use serde_json::Value;
 use sha2::Digest;
 
@@ -121,14 +123,6 @@ fn process(ev: &[&Path], out: &Path, extra: &[&str]) -> std::process::Output {
     args.extend(extra.iter().map(|x| x.to_string()));
     let a: Vec<&str> = args.iter().map(|x| x.as_str()).collect();
     peel(&a)
-}
-
-fn lines(p: &Path) -> Vec<Value> {
-    std::fs::read_to_string(p)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
 }
 
 #[test]

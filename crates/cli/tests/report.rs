@@ -14,7 +14,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use common::{chromium, code, image, load_page, peel, stderr};
+use common::{chromium, code, image, jsonl_file as lines, load_page, peel, stderr};
 use serde_json::Value;
 
 fn s(p: &Path) -> String {
@@ -23,14 +23,6 @@ fn s(p: &Path) -> String {
 
 fn json(p: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
-}
-
-fn lines(p: &Path) -> Vec<Value> {
-    std::fs::read_to_string(p)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
 }
 
 /// HTML-escapes text as the report does.

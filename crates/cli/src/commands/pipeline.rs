@@ -464,28 +464,27 @@ pub(crate) fn run_item(
             }
         }
     };
-    let mut k = 0usize;
-    // Results are written in evidence order while later entries are still being read.
+    // Results are written in evidence order while later entries are still being read; each
+    // result travels with the entry it is for.
     ordered::run(
         &items,
         || eng.rules.map(|r| Worker::new(r, eng.timeout)),
-        |wk, it| match it {
-            Listed::Entry { part, entry } => {
-                let o = ev.parts.get(*part).map(|p| guarded(wk.as_mut(), p, entry));
-                on_bytes(if entry.kind == EntryKind::File {
-                    entry.size
-                } else {
-                    0
-                });
-                o
-            }
-            _ => None,
+        |wk, it| {
+            let o = match it {
+                Listed::Entry { part, entry } => {
+                    let o = ev.parts.get(*part).map(|p| guarded(wk.as_mut(), p, entry));
+                    on_bytes(if entry.kind == EntryKind::File {
+                        entry.size
+                    } else {
+                        0
+                    });
+                    o
+                }
+                _ => None,
+            };
+            (it, o)
         },
-        |d: Option<FileOut>| -> io::Result<()> {
-            let it = items
-                .get(k)
-                .ok_or_else(|| io::Error::other("entry out of range"))?;
-            k += 1;
+        |(it, d): (&Listed, Option<FileOut>)| -> io::Result<()> {
             match (it, d) {
                 (Listed::Entry { entry, .. }, Some(o)) => {
                     t.entries += 1;

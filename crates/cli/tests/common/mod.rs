@@ -110,6 +110,15 @@ pub fn stderr(o: &Output) -> String {
 }
 
 /// JSONL records from stdout.
+/// The records of a JSON Lines file.
+pub fn jsonl_file(p: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(p)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
 pub fn records(o: &Output) -> Vec<serde_json::Value> {
     stdout(o)
         .lines()
