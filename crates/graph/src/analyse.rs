@@ -63,6 +63,15 @@ pub struct Betweenness {
     pub sampled: Option<(usize, usize)>,
 }
 
+impl Betweenness {
+    /// What the reader must be told when the scores were sampled.
+    pub fn note(&self) -> Option<String> {
+        self.sampled.map(|(k, n)| {
+            format!("betweenness sampled from {k} of {n} source nodes (fixed seed) and scaled")
+        })
+    }
+}
+
 /// Result of community detection.
 #[derive(Debug, Clone)]
 pub struct Communities {
@@ -211,12 +220,7 @@ impl<'g> Net<'g> {
             let q: Vec<f64> = self
                 .adj
                 .par_iter()
-                .map(|l| {
-                    l.iter().fold(
-                        base,
-                        |acc, &(i, w)| if k[i] == 0.0 { acc } else { acc + share[i] * w },
-                    )
-                })
+                .map(|l| l.iter().fold(base, |acc, &(i, w)| acc + share[i] * w))
                 .collect();
             let diff: f64 = p.iter().zip(&q).map(|(a, b)| (a - b).abs()).sum();
             p = q;

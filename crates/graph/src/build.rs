@@ -132,6 +132,14 @@ struct EdgeAcc {
     evidence: Vec<Cite>,
 }
 
+impl EdgeAcc {
+    fn add_source(&mut self, sid: u32) {
+        if !self.sources.contains(&sid) {
+            self.sources.push(sid);
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 struct GroupMention {
     node: Id,
@@ -263,12 +271,11 @@ pub struct Builder {
     group_index: HashMap<String, usize>,
     messages: HashMap<String, Vec<MessageSpan>>,
     files: HashMap<String, String>,
-    /// Entity resolution of each (feature kind, value) met so far: the same value recurs
-    /// across files and items, and phone numbers are costly to parse.
     /// Evidence items (or CSV files) named as sources of edges, numbered.
     source_names: Vec<String>,
     source_ids: HashMap<String, u32>,
-    /// Keyed by `kind NUL value`.
+    /// Entity resolution of each (feature kind, value) met so far, keyed by `kind NUL value`:
+    /// the same value recurs across files and items, and phone numbers are costly to parse.
     resolved: HashMap<String, Option<resolve::Resolved>>,
     /// Scratch for the key of `resolved`.
     resolve_key: String,
@@ -389,13 +396,7 @@ impl Builder {
     }
 
     fn kind_id(&mut self, kind: &str) -> u32 {
-        if let Some(&k) = self.kind_ids.get(kind) {
-            return k;
-        }
-        let k = self.kinds.len() as u32;
-        self.kinds.push(kind.to_string());
-        self.kind_ids.insert(kind.to_string(), k);
-        k
+        intern(&mut self.kind_ids, &mut self.kinds, kind)
     }
 
     /// Stores a record edges may cite and returns its index (each distinct record once).
@@ -532,9 +533,7 @@ impl Builder {
         e.directed = directed;
         e.weight += weight;
         e.count += 1;
-        if !e.sources.contains(&sid) {
-            e.sources.push(sid);
-        }
+        e.add_source(sid);
         if let Some(t) = time.filter(|t| is_utc_time(t)) {
             min_time(&mut e.first, t);
             max_time(&mut e.last, t);
@@ -901,9 +900,7 @@ impl Builder {
             acc.weight += e.weight;
             acc.count += e.count;
             for sid in sids {
-                if !acc.sources.contains(&sid) {
-                    acc.sources.push(sid);
-                }
+                acc.add_source(sid);
             }
             if let Some(t) = e.first_seen {
                 min_time(&mut acc.first, &t);

@@ -63,11 +63,7 @@ impl Metrics {
         let mut v = vec![
             "measures are over links between entities; seen-on edges are not links".to_string(),
         ];
-        if let Some((k, n)) = self.betweenness.sampled {
-            v.push(format!(
-                "betweenness sampled from {k} of {n} source nodes (fixed seed) and scaled"
-            ));
-        }
+        v.extend(self.betweenness.note());
         v
     }
 
@@ -297,10 +293,7 @@ fn data_rows(
             write!(w, "      <data key=\"{prefix}{k}\">")?;
             match v {
                 Val::S(s) => xml_to(w, s)?,
-                Val::I(i) => write!(w, "{i}")?,
-                Val::F(f) if f.is_finite() => write!(w, "{f}")?,
-                Val::F(_) => w.write_all(b"0")?,
-                Val::B(b) => write!(w, "{b}")?,
+                v => w.write_all(text(v).as_bytes())?,
             }
             w.write_all(b"</data>\n")?;
         }
@@ -323,14 +316,8 @@ fn edge_keys(g: &Graph) -> Vec<(&'static str, &'static str)> {
             "last_seen" => last_seen,
             _ => true,
         })
-        .map(|(k, v)| {
-            let t = match (k, v) {
-                (_, Some(v)) => val_type(v),
-                // Only the two times can be absent, and they are strings.
-                (_, None) => "string",
-            };
-            (*k, t)
-        })
+        // Only the two times can be absent from the first edge, and they are strings.
+        .map(|(k, v)| (*k, v.as_ref().map_or("string", val_type)))
         .collect()
 }
 

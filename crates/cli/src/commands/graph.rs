@@ -386,12 +386,7 @@ fn top(
         Centrality::Betweenness => {
             let k = samples.unwrap_or_else(|| export::betweenness_samples(net.link_count()));
             let b = net.betweenness(export::EXACT_BETWEENNESS, k);
-            if let Some((k, of)) = b.sampled {
-                notes.push(format!(
-                    "betweenness sampled from {k} of {of} source nodes (fixed seed) and scaled: \
-                     an estimate"
-                ));
-            }
+            notes.extend(b.note().map(|n| format!("{n}: an estimate")));
             b.scores
         }
     };
