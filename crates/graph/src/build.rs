@@ -120,6 +120,7 @@ struct NodeAcc {
     attrs: BTreeMap<String, String>,
 }
 
+/// An edge while building; its ends and kind are its key in [`Builder`]'s edge index.
 #[derive(Debug, Default)]
 struct EdgeAcc {
     directed: bool,
@@ -127,8 +128,8 @@ struct EdgeAcc {
     count: u64,
     /// Distinct sources, as numbers in the builder's `source_names`.
     sources: Vec<u32>,
-    first: Option<String>,
-    last: Option<String>,
+    /// First and last seen, where any evidence has a time (most edges have none).
+    seen: Option<Box<(String, String)>>,
     evidence: Vec<Cite>,
 }
 
@@ -136,6 +137,21 @@ impl EdgeAcc {
     fn add_source(&mut self, sid: u32) {
         if !self.sources.contains(&sid) {
             self.sources.push(sid);
+        }
+    }
+
+    /// Widens first and last seen to take in `first` .. `last`.
+    fn add_times(&mut self, first: &str, last: &str) {
+        match &mut self.seen {
+            Some(b) => {
+                if first < b.0.as_str() {
+                    b.0 = first.to_string();
+                }
+                if last > b.1.as_str() {
+                    b.1 = last.to_string();
+                }
+            }
+            None => self.seen = Some(Box::new((first.to_string(), last.to_string()))),
         }
     }
 }
@@ -263,7 +279,9 @@ pub struct Builder {
     evidence_ids: HashMap<String, Id>,
     kinds: Vec<String>,
     kind_ids: HashMap<String, u32>,
-    edges: HashMap<(Id, Id, u32), EdgeAcc>,
+    /// Each edge's number in `edge_accs`, by (source, target, kind).
+    edges: HashMap<(Id, Id, u32), u32>,
+    edge_accs: Vec<EdgeAcc>,
     records: Vec<Record>,
     record_ids: HashMap<Record, u32>,
     mentions: Vec<Mention>,
@@ -529,18 +547,36 @@ impl Builder {
             None => ("", None),
         };
         let sid = intern(&mut self.source_ids, &mut self.source_names, source);
-        let e = self.edges.entry((s, t, k)).or_default();
+        let time = time.filter(|t| is_utc_time(t)).map(str::to_string);
+        let max = self.opts.max_evidence;
+        let Some(e) = self.edge_acc(s, t, k) else {
+            return;
+        };
         e.directed = directed;
         e.weight += weight;
         e.count += 1;
         e.add_source(sid);
-        if let Some(t) = time.filter(|t| is_utc_time(t)) {
-            min_time(&mut e.first, t);
-            max_time(&mut e.last, t);
+        if let Some(t) = &time {
+            e.add_times(t, t);
         }
-        if e.evidence.len() < self.opts.max_evidence {
+        if e.evidence.len() < max {
+            // Most edges have one piece of evidence: room for one, not the four a first push
+            // would make.
+            if e.evidence.capacity() == 0 {
+                e.evidence.reserve_exact(1);
+            }
             e.evidence.push(c);
         }
+    }
+
+    /// The edge `s`–`t` of kind `k`, made when it is new.
+    fn edge_acc(&mut self, s: Id, t: Id, k: u32) -> Option<&mut EdgeAcc> {
+        let next = self.edge_accs.len() as u32;
+        let i = *self.edges.entry((s, t, k)).or_insert(next);
+        if i == next {
+            self.edge_accs.push(EdgeAcc::default());
+        }
+        self.edge_accs.get_mut(i as usize)
     }
 
     fn evidence_node(&mut self, item: &str) -> Id {
@@ -895,18 +931,19 @@ impl Builder {
                 .iter()
                 .map(|x| intern(&mut self.source_ids, &mut self.source_names, x))
                 .collect();
-            let acc = self.edges.entry((s, t, k)).or_default();
+            let Some(acc) = self.edge_acc(s, t, k) else {
+                continue;
+            };
             acc.directed = e.directed;
             acc.weight += e.weight;
             acc.count += e.count;
             for sid in sids {
                 acc.add_source(sid);
             }
-            if let Some(t) = e.first_seen {
-                min_time(&mut acc.first, &t);
-            }
-            if let Some(t) = e.last_seen {
-                max_time(&mut acc.last, &t);
+            match (&e.first_seen, &e.last_seen) {
+                (Some(f), Some(l)) => acc.add_times(f, l),
+                (Some(t), None) | (None, Some(t)) => acc.add_times(t, t),
+                (None, None) => {}
             }
             for mut c in e.evidence {
                 if acc.evidence.len() < max {
@@ -925,6 +962,17 @@ impl Builder {
     fn pair_groups(&mut self, stopped: &[bool]) {
         let groups = std::mem::take(&mut self.groups);
         let co = self.kind_id("co-occurs");
+        // Room for the pairs the groups can make (a bound, not touched until used), so that
+        // the edge tables are not copied as they grow.
+        let room: usize = groups
+            .iter()
+            .map(|g| {
+                let n = g.mentions.len().min(self.opts.max_group);
+                n * n.saturating_sub(1) / 2
+            })
+            .sum();
+        self.edges.reserve(room);
+        self.edge_accs.reserve(room);
         let mut too_big: Vec<(String, usize)> = Vec::new();
         for g in groups {
             let mentions: Vec<GroupMention> = g
@@ -1115,11 +1163,12 @@ impl Builder {
         self.pair_groups(&stopped);
         let is_stopped = |id: Id| stopped.get(id as usize).copied().unwrap_or(false);
         let capped = self
-            .edges
-            .values()
+            .edge_accs
+            .iter()
             .filter(|e| e.count as usize > e.evidence.len())
             .count();
-        // Rank of each node in key order: edges sort by it as they would by key.
+        // Rank of each node in key order, and of each kind in name order: edges sort by
+        // these numbers as they would by their text.
         let mut rank = vec![0u32; self.nodes.len()];
         for (r, &id) in order.iter().enumerate() {
             if let Some(x) = rank.get_mut(id as usize) {
@@ -1127,57 +1176,78 @@ impl Builder {
             }
         }
         let rank_of = |id: Id| rank.get(id as usize).copied().unwrap_or(0);
-        let mut dropped_edges = 0u64;
-        let mut kept: Vec<((Id, Id, u32), EdgeAcc)> = Vec::with_capacity(self.edges.len());
-        for (k, a) in std::mem::take(&mut self.edges) {
-            if is_stopped(k.0) || is_stopped(k.1) {
-                dropped_edges += 1;
-            } else {
-                kept.push((k, a));
+        let mut kinds: Vec<(String, u32)> = std::mem::take(&mut self.kinds)
+            .into_iter()
+            .zip(0u32..)
+            .collect();
+        kinds.sort_unstable();
+        let mut kind_rank = vec![0u32; kinds.len()];
+        for (r, (_, k)) in kinds.iter().enumerate() {
+            if let Some(x) = kind_rank.get_mut(*k as usize) {
+                *x = r as u32;
             }
         }
-        let kinds = std::mem::take(&mut self.kinds);
-        let kind_of = |k: u32| kinds.get(k as usize).map_or("", String::as_str);
-        kept.sort_unstable_by(|(a, _), (b, _)| {
-            (rank_of(a.0), rank_of(a.1), kind_of(a.2)).cmp(&(
-                rank_of(b.0),
-                rank_of(b.1),
-                kind_of(b.2),
-            ))
-        });
+        let mut dropped_edges = 0u64;
+        // (source rank, target rank, kind rank, edge number) of every edge kept.
+        let mut sorted: Vec<(u32, u32, u32, u32)> = Vec::with_capacity(self.edges.len());
+        for (&(s, t, k), &i) in &std::mem::take(&mut self.edges) {
+            if is_stopped(s) || is_stopped(t) {
+                dropped_edges += 1;
+            } else {
+                let k = kind_rank.get(k as usize).copied().unwrap_or(0);
+                sorted.push((rank_of(s), rank_of(t), k, i));
+            }
+        }
+        sorted.sort_unstable();
+        let id_at = |r: u32| order.get(r as usize).copied().unwrap_or(0);
         // Evidence nodes left without any edge (everything on them stopped) are dropped too.
         let mut used = vec![false; self.nodes.len()];
-        for ((s, t, _), _) in &kept {
-            for x in [s, t] {
-                if let Some(u) = used.get_mut(*x as usize) {
+        for &(s, t, _, _) in &sorted {
+            for x in [id_at(s), id_at(t)] {
+                if let Some(u) = used.get_mut(x as usize) {
                     *u = true;
                 }
             }
         }
+        let mut accs = std::mem::take(&mut self.edge_accs);
         let mut g = Graph::new();
-        g.edges = kept
+        g.edges = sorted
             .into_iter()
-            .map(|((s, t, k), a)| Edge {
-                source: self.key_of(s).to_string(),
-                target: self.key_of(t).to_string(),
-                kind: kind_of(k).to_string(),
-                directed: a.directed,
-                weight: a.weight,
-                count: a.count,
-                sources: {
-                    let mut v: Vec<String> = a
-                        .sources
-                        .iter()
-                        .filter_map(|&i| self.source_names.get(i as usize).cloned())
-                        .collect();
-                    v.sort_unstable();
-                    v
-                },
-                first_seen: a.first,
-                last_seen: a.last,
-                evidence: a.evidence,
+            .filter_map(|(s, t, k, i)| {
+                let a = std::mem::take(accs.get_mut(i as usize)?);
+                let (first_seen, last_seen) = match a.seen {
+                    Some(b) => (Some(b.0), Some(b.1)),
+                    None => (None, None),
+                };
+                let mut sources: Vec<String> = a
+                    .sources
+                    .iter()
+                    .map(|&i| {
+                        self.source_names
+                            .get(i as usize)
+                            .cloned()
+                            .unwrap_or_default()
+                    })
+                    .collect();
+                sources.sort_unstable();
+                Some(Edge {
+                    source: self.key_of(id_at(s)).to_string(),
+                    target: self.key_of(id_at(t)).to_string(),
+                    kind: kinds
+                        .get(k as usize)
+                        .map_or("", |k| k.0.as_str())
+                        .to_string(),
+                    directed: a.directed,
+                    weight: a.weight,
+                    count: a.count,
+                    sources,
+                    first_seen,
+                    last_seen,
+                    evidence: a.evidence,
+                })
             })
             .collect();
+        drop(accs);
         let mut accs: Vec<Option<NodeAcc>> = std::mem::take(&mut self.nodes)
             .into_iter()
             .map(Some)

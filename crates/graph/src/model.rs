@@ -89,6 +89,7 @@ pub struct Edge {
     /// Number of evidence entries (records) behind the link, including any not kept.
     pub count: u64,
     /// Distinct evidence items (or CSV files) the evidence comes from, sorted.
+    #[serde(deserialize_with = "short_list")]
     pub sources: Vec<String>,
     /// Earliest evidence time (UTC RFC 3339), where known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -98,6 +99,7 @@ pub struct Edge {
     pub last_seen: Option<String>,
     /// The evidence, in input order; at most the build's evidence cap (see `notes`).
     /// [`Graph::evidence`] expands an entry into the record and mentions it cites.
+    #[serde(deserialize_with = "short_list")]
     pub evidence: Vec<Cite>,
 }
 
@@ -126,7 +128,11 @@ pub struct Cite {
     /// Index of the record in [`Graph::records`].
     pub record: u32,
     /// Indices of the mentions in [`Graph::mentions`].
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "short_list"
+    )]
     pub mentions: Vec<u32>,
     /// What holds for this link only (bytes apart, the header an address was in …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -165,6 +171,42 @@ pub struct Mention {
     /// Bytes around it, escaped, where known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<String>,
+}
+
+/// Reads a JSON array into a vector with no spare room when it holds one or two items.
+/// Most of a graph's lists are that short (an edge's sources, its one citation, a citation's
+/// two mentions), and a vector grown one push at a time would hold room for four.
+fn short_list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct Short<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Short<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an array")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+            let Some(a) = seq.next_element()? else {
+                return Ok(Vec::new());
+            };
+            // `vec!` with its items allocates room for exactly them.
+            let Some(b) = seq.next_element()? else {
+                return Ok(vec![a]);
+            };
+            let Some(c) = seq.next_element()? else {
+                return Ok(vec![a, b]);
+            };
+            let mut v = Vec::with_capacity(4);
+            v.extend([a, b, c]);
+            while let Some(x) = seq.next_element()? {
+                v.push(x);
+            }
+            Ok(v)
+        }
+    }
+    d.deserialize_seq(Short(std::marker::PhantomData))
 }
 
 /// An entity the stop list removed.
