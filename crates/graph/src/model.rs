@@ -173,6 +173,67 @@ pub struct Mention {
     pub context: Option<String>,
 }
 
+/// The fields of a graph before its lists, as [`Graph::write_json`] writes them.
+#[derive(Serialize)]
+struct Head<'a> {
+    format: &'a str,
+    version: u32,
+    inputs: &'a [String],
+    settings: &'a BTreeMap<String, String>,
+}
+
+/// The lines of a graph in [`Graph::write_json`]'s layout, read one at a time.
+struct Lines<'n, R> {
+    r: R,
+    /// The line last read.
+    line: String,
+    /// Its number.
+    n: u64,
+    name: &'n str,
+}
+
+impl<R: std::io::BufRead> Lines<'_, R> {
+    /// Reads the items of a list, one a line, up to the line that closes it and opens the
+    /// list (or field) `next`; that line is left in `self.line`.
+    fn list<T: serde::de::DeserializeOwned>(&mut self, next: &str) -> Result<Vec<T>, GraphError> {
+        let mut out = Vec::new();
+        loop {
+            self.line.clear();
+            self.n += 1;
+            let got = self
+                .r
+                .read_line(&mut self.line)
+                .map_err(|e| GraphError::Io {
+                    path: self.name.to_string(),
+                    source: e,
+                })?;
+            if got == 0 {
+                return Err(self.bad(self.n, format!("the graph ends before its `{next}`")));
+            }
+            let l = self.line.trim_end();
+            if let Some(rest) = l.strip_prefix("],") {
+                if rest.starts_with(&format!("\"{next}\":")) {
+                    return Ok(out);
+                }
+                return Err(self.bad(self.n, format!("expected `{next}` here")));
+            }
+            let item = l.strip_suffix(',').unwrap_or(l);
+            match serde_json::from_str(item) {
+                Ok(x) => out.push(x),
+                Err(e) => return Err(self.bad(self.n, e.to_string())),
+            }
+        }
+    }
+
+    fn bad(&self, line: u64, message: String) -> GraphError {
+        GraphError::Parse {
+            what: self.name.to_string(),
+            line,
+            message,
+        }
+    }
+}
+
 /// Reads a JSON array into a vector with no spare room when it holds one or two items.
 /// Most of a graph's lists are that short (an edge's sources, its one citation, a citation's
 /// two mentions), and a vector grown one push at a time would hold room for four.
@@ -268,27 +329,147 @@ impl Graph {
         Ok(g)
     }
 
-    /// Serialises the graph (compact JSON on one line, stable order).
+    /// Serialises the graph (compact JSON, stable order; see [`Graph::write_json`]).
     pub fn to_json(&self) -> Result<String, GraphError> {
         let mut out = Vec::new();
         self.write_json(&mut out)?;
         String::from_utf8(out).map_err(|e| GraphError::Inconsistent(e.to_string()))
     }
 
-    /// Writes the graph as [`Graph::to_json`] does, without holding the text in memory.
+    /// Writes the graph as compact JSON with each node, edge, record, mention and removed
+    /// entity on a line of its own (a line-oriented tool can take one edge at a time, and
+    /// [`Graph::read`] need not hold the whole text), without holding the text in memory.
     pub fn write_json(&self, w: impl std::io::Write) -> Result<(), GraphError> {
         let mut w = std::io::BufWriter::with_capacity(1 << 20, w);
         let io = |e: std::io::Error| GraphError::Io {
             path: "graph".into(),
             source: e,
         };
-        serde_json::to_writer(&mut w, self).map_err(|e| GraphError::Parse {
+        let json = |e: serde_json::Error| GraphError::Parse {
             what: "graph".into(),
             line: 0,
             message: e.to_string(),
-        })?;
-        w.write_all(b"\n").map_err(io)?;
+        };
+        let head = serde_json::to_string(&Head {
+            format: &self.format,
+            version: self.version,
+            inputs: &self.inputs,
+            settings: &self.settings,
+        })
+        .map_err(json)?;
+        // The head object without its closing brace, then each list in turn.
+        w.write_all(head.strip_suffix('}').unwrap_or(&head).as_bytes())
+            .map_err(io)?;
+        fn list<T: Serialize>(
+            w: &mut impl std::io::Write,
+            name: &str,
+            items: &[T],
+        ) -> Result<(), GraphError> {
+            let io = |e: std::io::Error| GraphError::Io {
+                path: "graph".into(),
+                source: e,
+            };
+            write!(w, ",\"{name}\":[").map_err(io)?;
+            for (i, x) in items.iter().enumerate() {
+                w.write_all(if i == 0 { b"\n" } else { b",\n" })
+                    .map_err(io)?;
+                serde_json::to_writer(&mut *w, x).map_err(|e| GraphError::Parse {
+                    what: "graph".into(),
+                    line: 0,
+                    message: e.to_string(),
+                })?;
+            }
+            w.write_all(b"\n]").map_err(io)
+        }
+        list(&mut w, "nodes", &self.nodes)?;
+        list(&mut w, "edges", &self.edges)?;
+        list(&mut w, "records", &self.records)?;
+        list(&mut w, "mentions", &self.mentions)?;
+        list(&mut w, "removed", &self.removed)?;
+        w.write_all(b",\"notes\":").map_err(io)?;
+        serde_json::to_writer(&mut w, &self.notes).map_err(json)?;
+        w.write_all(b"}\n").map_err(io)?;
         w.flush().map_err(io)
+    }
+
+    /// Reads a stored graph from a stream, checking its format and version. The layout
+    /// [`Graph::write_json`] writes is read one item at a time; any other layout of the same
+    /// JSON (a graph pretty-printed by another tool, say) is read whole.
+    pub fn read(mut r: impl std::io::BufRead, name: &str) -> Result<Graph, GraphError> {
+        let io = |e: std::io::Error| GraphError::Io {
+            path: name.to_string(),
+            source: e,
+        };
+        let mut line = String::new();
+        r.read_line(&mut line).map_err(io)?;
+        let Some(head) = line
+            .strip_suffix(",\"nodes\":[\n")
+            .filter(|h| h.starts_with('{'))
+        else {
+            r.read_to_string(&mut line).map_err(io)?;
+            return Graph::from_json(&line);
+        };
+        let bad = |n: u64, message: String| GraphError::Parse {
+            what: name.to_string(),
+            line: n,
+            message,
+        };
+        #[derive(Deserialize)]
+        struct OwnedHead {
+            #[serde(default)]
+            format: String,
+            #[serde(default)]
+            version: u32,
+            #[serde(default)]
+            inputs: Vec<String>,
+            #[serde(default)]
+            settings: BTreeMap<String, String>,
+        }
+        let h: OwnedHead =
+            serde_json::from_str(&format!("{head}}}")).map_err(|e| bad(1, e.to_string()))?;
+        if h.format != FORMAT {
+            return Err(GraphError::NotAGraph(h.format));
+        }
+        if h.version != VERSION {
+            return Err(GraphError::Version(h.version));
+        }
+        let mut lines = Lines {
+            r,
+            line,
+            n: 1,
+            name,
+        };
+        let nodes = lines.list("edges")?;
+        let edges = lines.list("records")?;
+        let records = lines.list("mentions")?;
+        let mentions = lines.list("removed")?;
+        let removed = lines.list("notes")?;
+        // What is left of the last line: the notes and the closing brace.
+        #[derive(Deserialize)]
+        struct Tail {
+            notes: Vec<String>,
+        }
+        let tail = lines.line.trim_end().strip_prefix("],").unwrap_or_default();
+        let t: Tail =
+            serde_json::from_str(&format!("{{{tail}")).map_err(|e| bad(lines.n, e.to_string()))?;
+        lines.line.clear();
+        if lines.r.read_line(&mut lines.line).map_err(io)? > 0 && !lines.line.trim().is_empty() {
+            return Err(bad(lines.n + 1, "text after the end of the graph".into()));
+        }
+        let g = Graph {
+            format: h.format,
+            version: h.version,
+            inputs: h.inputs,
+            settings: h.settings,
+            nodes,
+            edges,
+            records,
+            mentions,
+            removed,
+            notes: t.notes,
+        };
+        g.check()?;
+        Ok(g)
     }
 
     /// Checks that keys are unique and sorted, that every edge names known nodes, and that
@@ -563,6 +744,75 @@ mod tests {
             assert_eq!(got, want);
             g.check().unwrap();
         }
+    }
+
+    /// The graph with every list filled, and text that needs escaping.
+    fn full_graph() -> Graph {
+        let mut g = graph();
+        g.inputs = vec!["a.jsonl".into(), "b \"q\".jsonl".into()];
+        g.settings.insert("window".into(), "256".into());
+        g.settings.insert("zz".into(), "}".into());
+        g.removed.push(Removed {
+            key: "email:root@localhost".into(),
+            rule: "root@localhost".into(),
+            mentions: 3,
+        });
+        g.notes = vec!["a note, with ] and },\nand a new line".into()];
+        g.mentions[0].context = Some("line 1\nline 2 ],\"x\":[".into());
+        g
+    }
+
+    #[test]
+    fn a_graph_reads_back_from_its_own_layout_and_from_any_other() {
+        for g in [full_graph(), Graph::new()] {
+            let text = g.to_json().unwrap();
+            // One line for the head and for each item of each list, one closing each list.
+            let items = g.nodes.len() + g.edges.len() + g.records.len() + g.mentions.len();
+            assert_eq!(text.lines().count(), 1 + items + g.removed.len() + 5);
+            assert_eq!(Graph::read(text.as_bytes(), "g").unwrap(), g);
+            assert_eq!(Graph::from_json(&text).unwrap(), g);
+            let one_line = serde_json::to_string(&g).unwrap();
+            assert_eq!(Graph::read(one_line.as_bytes(), "g").unwrap(), g);
+            let pretty = serde_json::to_string_pretty(&g).unwrap();
+            assert_eq!(Graph::read(pretty.as_bytes(), "g").unwrap(), g);
+        }
+    }
+
+    #[test]
+    fn a_cut_or_damaged_graph_is_refused_by_the_line_reader() {
+        let text = full_graph().to_json().unwrap();
+        // Cut after every line but the last, and in the middle of each line.
+        let mut at = 0;
+        for l in text.split_inclusive('\n') {
+            for cut in [at + l.len() / 2, at + l.len()] {
+                if cut < text.len() {
+                    let part = &text.as_bytes()[..cut];
+                    assert!(Graph::read(part, "g").is_err(), "cut at {cut}");
+                }
+            }
+            at += l.len();
+        }
+        let extra = format!("{text}{{}}\n");
+        let after = text.lines().count() as u64 + 1;
+        assert!(matches!(
+            Graph::read(extra.as_bytes(), "g"),
+            Err(GraphError::Parse { line, .. }) if line == after
+        ));
+        let v1 = text.replacen("\"version\":2", "\"version\":1", 1);
+        assert!(matches!(
+            Graph::read(v1.as_bytes(), "g"),
+            Err(GraphError::Version(1))
+        ));
+        let other = text.replacen("peel-graph", "other", 1);
+        assert!(matches!(
+            Graph::read(other.as_bytes(), "g"),
+            Err(GraphError::NotAGraph(_))
+        ));
+        let bad_edge = text.replacen("\"source\":\"a\"", "\"source\":\"zz\"", 1);
+        assert!(matches!(
+            Graph::read(bad_edge.as_bytes(), "g"),
+            Err(GraphError::Inconsistent(_))
+        ));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::io::{self, BufRead, BufReader, IsTerminal, Read, Write};
+use std::io::{self, BufRead, BufReader, IsTerminal, Write};
 use std::path::Path;
 
 use anyhow::{Context, bail};
@@ -38,10 +38,10 @@ fn select(l: &LinkArgs) -> EdgeSelect {
 /// Reads a stored graph for the one action this process runs. It is kept until the process
 /// ends: freeing millions of small allocations one by one would only make the user wait.
 fn load(path: &Path) -> anyhow::Result<&'static Graph> {
-    let text =
-        fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let g = Graph::from_json(&text)
-        .with_context(|| format!("{} is not a readable graph", path.display()))?;
+    let f = fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let name = path.display().to_string();
+    let g = Graph::read(std::io::BufReader::with_capacity(1 << 20, f), &name)
+        .with_context(|| format!("{name} is not a readable graph"))?;
     Ok(Box::leak(Box::new(g)))
 }
 
@@ -271,10 +271,7 @@ fn build(
             String::from_utf8_lossy(buf.get(..end).unwrap_or(&[])).into_owned()
         };
         if is_graph_file(&head) {
-            let mut text = String::new();
-            r.read_to_string(&mut text)
-                .with_context(|| format!("cannot read {name}"))?;
-            let sub = Graph::from_json(&text).with_context(|| name.clone())?;
+            let sub = Graph::read(r, &name).with_context(|| name.clone())?;
             b.add_graph(sub, &name);
         } else {
             b.read_records(r, &name)?;
