@@ -306,6 +306,22 @@ pub struct Builder {
     pub stats: BuildStats,
 }
 
+/// The edge of `key` (source, target, kind) in the builder's edge table, made when it is
+/// new. A function of the two tables, not of the builder, so that a caller may hold other
+/// parts of the builder (the record whose time it adds) meanwhile.
+fn edge_acc<'a>(
+    index: &mut HashMap<(Id, Id, u32), u32>,
+    accs: &'a mut Vec<EdgeAcc>,
+    key: (Id, Id, u32),
+) -> Option<&'a mut EdgeAcc> {
+    let next = accs.len() as u32;
+    let i = *index.entry(key).or_insert(next);
+    if i == next {
+        accs.push(EdgeAcc::default());
+    }
+    accs.get_mut(i as usize)
+}
+
 /// Keeps the earlier of two RFC 3339 times (strings in the same UTC form compare in order).
 fn min_time(a: &mut Option<String>, t: &str) {
     if a.as_deref().is_none_or(|x| t < x) {
@@ -547,19 +563,17 @@ impl Builder {
             None => ("", None),
         };
         let sid = intern(&mut self.source_ids, &mut self.source_names, source);
-        let time = time.filter(|t| is_utc_time(t)).map(str::to_string);
-        let max = self.opts.max_evidence;
-        let Some(e) = self.edge_acc(s, t, k) else {
+        let Some(e) = edge_acc(&mut self.edges, &mut self.edge_accs, (s, t, k)) else {
             return;
         };
         e.directed = directed;
         e.weight += weight;
         e.count += 1;
         e.add_source(sid);
-        if let Some(t) = &time {
+        if let Some(t) = time.filter(|t| is_utc_time(t)) {
             e.add_times(t, t);
         }
-        if e.evidence.len() < max {
+        if e.evidence.len() < self.opts.max_evidence {
             // Most edges have one piece of evidence: room for one, not the four a first push
             // would make.
             if e.evidence.capacity() == 0 {
@@ -567,16 +581,6 @@ impl Builder {
             }
             e.evidence.push(c);
         }
-    }
-
-    /// The edge `s`–`t` of kind `k`, made when it is new.
-    fn edge_acc(&mut self, s: Id, t: Id, k: u32) -> Option<&mut EdgeAcc> {
-        let next = self.edge_accs.len() as u32;
-        let i = *self.edges.entry((s, t, k)).or_insert(next);
-        if i == next {
-            self.edge_accs.push(EdgeAcc::default());
-        }
-        self.edge_accs.get_mut(i as usize)
     }
 
     fn evidence_node(&mut self, item: &str) -> Id {
@@ -931,7 +935,7 @@ impl Builder {
                 .iter()
                 .map(|x| intern(&mut self.source_ids, &mut self.source_names, x))
                 .collect();
-            let Some(acc) = self.edge_acc(s, t, k) else {
+            let Some(acc) = edge_acc(&mut self.edges, &mut self.edge_accs, (s, t, k)) else {
                 continue;
             };
             acc.directed = e.directed;

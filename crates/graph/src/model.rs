@@ -1,6 +1,7 @@
 //! The association graph as it is stored (`graph.json`): entities, typed edges, and for every
 //! edge the evidence that justifies it.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Write as _;
 
@@ -173,13 +174,46 @@ pub struct Mention {
     pub context: Option<String>,
 }
 
-/// The fields of a graph before its lists, as [`Graph::write_json`] writes them.
-#[derive(Serialize)]
+/// The fields of a graph before its lists, as [`Graph::write_json`] writes them (borrowed)
+/// and as a reader takes them (owned).
+#[derive(Serialize, Deserialize)]
 struct Head<'a> {
-    format: &'a str,
+    #[serde(default)]
+    format: Cow<'a, str>,
+    #[serde(default)]
     version: u32,
-    inputs: &'a [String],
-    settings: &'a BTreeMap<String, String>,
+    #[serde(default)]
+    inputs: Cow<'a, [String]>,
+    #[serde(default)]
+    settings: Cow<'a, BTreeMap<String, String>>,
+}
+
+/// Refuses a document that is not a graph of this schema version.
+fn check_format(format: &str, version: u32) -> Result<(), GraphError> {
+    if format != FORMAT {
+        return Err(GraphError::NotAGraph(format.to_string()));
+    }
+    if version != VERSION {
+        return Err(GraphError::Version(version));
+    }
+    Ok(())
+}
+
+/// How a failed read or write of `path` is told.
+fn io_error(path: &str) -> impl Fn(std::io::Error) -> GraphError + '_ {
+    move |e| GraphError::Io {
+        path: path.to_string(),
+        source: e,
+    }
+}
+
+/// How a value that cannot be written as JSON is told.
+fn write_error(e: serde_json::Error) -> GraphError {
+    GraphError::Parse {
+        what: "graph".into(),
+        line: 0,
+        message: e.to_string(),
+    }
 }
 
 /// The lines of a graph in [`Graph::write_json`]'s layout, read one at a time.
@@ -203,10 +237,7 @@ impl<R: std::io::BufRead> Lines<'_, R> {
             let got = self
                 .r
                 .read_line(&mut self.line)
-                .map_err(|e| GraphError::Io {
-                    path: self.name.to_string(),
-                    source: e,
-                })?;
+                .map_err(io_error(self.name))?;
             if got == 0 {
                 return Err(self.bad(self.n, format!("the graph ends before its `{next}`")));
             }
@@ -297,20 +328,8 @@ impl Graph {
             Ok(g) => g,
             Err(e) => {
                 // Say what the document is when it is not this version of a peel graph.
-                #[derive(Deserialize)]
-                struct Head {
-                    #[serde(default)]
-                    format: String,
-                    #[serde(default)]
-                    version: u32,
-                }
                 if let Ok(h) = serde_json::from_str::<Head>(text) {
-                    if h.format != FORMAT {
-                        return Err(GraphError::NotAGraph(h.format));
-                    }
-                    if h.version != VERSION {
-                        return Err(GraphError::Version(h.version));
-                    }
+                    check_format(&h.format, h.version)?;
                 }
                 return Err(GraphError::Parse {
                     what: "graph JSON".into(),
@@ -319,12 +338,7 @@ impl Graph {
                 });
             }
         };
-        if g.format != FORMAT {
-            return Err(GraphError::NotAGraph(g.format));
-        }
-        if g.version != VERSION {
-            return Err(GraphError::Version(g.version));
-        }
+        check_format(&g.format, g.version)?;
         g.check()?;
         Ok(g)
     }
@@ -341,43 +355,28 @@ impl Graph {
     /// [`Graph::read`] need not hold the whole text), without holding the text in memory.
     pub fn write_json(&self, w: impl std::io::Write) -> Result<(), GraphError> {
         let mut w = std::io::BufWriter::with_capacity(1 << 20, w);
-        let io = |e: std::io::Error| GraphError::Io {
-            path: "graph".into(),
-            source: e,
-        };
-        let json = |e: serde_json::Error| GraphError::Parse {
-            what: "graph".into(),
-            line: 0,
-            message: e.to_string(),
-        };
+        let io = io_error("graph");
         let head = serde_json::to_string(&Head {
-            format: &self.format,
+            format: Cow::Borrowed(&self.format),
             version: self.version,
-            inputs: &self.inputs,
-            settings: &self.settings,
+            inputs: Cow::Borrowed(&self.inputs),
+            settings: Cow::Borrowed(&self.settings),
         })
-        .map_err(json)?;
+        .map_err(write_error)?;
         // The head object without its closing brace, then each list in turn.
         w.write_all(head.strip_suffix('}').unwrap_or(&head).as_bytes())
-            .map_err(io)?;
+            .map_err(&io)?;
         fn list<T: Serialize>(
             w: &mut impl std::io::Write,
             name: &str,
             items: &[T],
         ) -> Result<(), GraphError> {
-            let io = |e: std::io::Error| GraphError::Io {
-                path: "graph".into(),
-                source: e,
-            };
-            write!(w, ",\"{name}\":[").map_err(io)?;
+            let io = io_error("graph");
+            write!(w, ",\"{name}\":[").map_err(&io)?;
             for (i, x) in items.iter().enumerate() {
                 w.write_all(if i == 0 { b"\n" } else { b",\n" })
-                    .map_err(io)?;
-                serde_json::to_writer(&mut *w, x).map_err(|e| GraphError::Parse {
-                    what: "graph".into(),
-                    line: 0,
-                    message: e.to_string(),
-                })?;
+                    .map_err(&io)?;
+                serde_json::to_writer(&mut *w, x).map_err(write_error)?;
             }
             w.write_all(b"\n]").map_err(io)
         }
@@ -386,59 +385,35 @@ impl Graph {
         list(&mut w, "records", &self.records)?;
         list(&mut w, "mentions", &self.mentions)?;
         list(&mut w, "removed", &self.removed)?;
-        w.write_all(b",\"notes\":").map_err(io)?;
-        serde_json::to_writer(&mut w, &self.notes).map_err(json)?;
-        w.write_all(b"}\n").map_err(io)?;
-        w.flush().map_err(io)
+        w.write_all(b",\"notes\":").map_err(&io)?;
+        serde_json::to_writer(&mut w, &self.notes).map_err(write_error)?;
+        w.write_all(b"}\n").map_err(&io)?;
+        w.flush().map_err(&io)
     }
 
     /// Reads a stored graph from a stream, checking its format and version. The layout
     /// [`Graph::write_json`] writes is read one item at a time; any other layout of the same
     /// JSON (a graph pretty-printed by another tool, say) is read whole.
     pub fn read(mut r: impl std::io::BufRead, name: &str) -> Result<Graph, GraphError> {
-        let io = |e: std::io::Error| GraphError::Io {
-            path: name.to_string(),
-            source: e,
-        };
+        let io = io_error(name);
         let mut line = String::new();
-        r.read_line(&mut line).map_err(io)?;
+        r.read_line(&mut line).map_err(&io)?;
         let Some(head) = line
             .strip_suffix(",\"nodes\":[\n")
             .filter(|h| h.starts_with('{'))
         else {
-            r.read_to_string(&mut line).map_err(io)?;
+            r.read_to_string(&mut line).map_err(&io)?;
             return Graph::from_json(&line);
         };
-        let bad = |n: u64, message: String| GraphError::Parse {
-            what: name.to_string(),
-            line: n,
-            message,
-        };
-        #[derive(Deserialize)]
-        struct OwnedHead {
-            #[serde(default)]
-            format: String,
-            #[serde(default)]
-            version: u32,
-            #[serde(default)]
-            inputs: Vec<String>,
-            #[serde(default)]
-            settings: BTreeMap<String, String>,
-        }
-        let h: OwnedHead =
-            serde_json::from_str(&format!("{head}}}")).map_err(|e| bad(1, e.to_string()))?;
-        if h.format != FORMAT {
-            return Err(GraphError::NotAGraph(h.format));
-        }
-        if h.version != VERSION {
-            return Err(GraphError::Version(h.version));
-        }
+        let h: Result<Head, _> = serde_json::from_str(&format!("{head}}}"));
         let mut lines = Lines {
             r,
-            line,
+            line: String::new(),
             n: 1,
             name,
         };
+        let h = h.map_err(|e| lines.bad(1, e.to_string()))?;
+        check_format(&h.format, h.version)?;
         let nodes = lines.list("edges")?;
         let edges = lines.list("records")?;
         let records = lines.list("mentions")?;
@@ -450,17 +425,17 @@ impl Graph {
             notes: Vec<String>,
         }
         let tail = lines.line.trim_end().strip_prefix("],").unwrap_or_default();
-        let t: Tail =
-            serde_json::from_str(&format!("{{{tail}")).map_err(|e| bad(lines.n, e.to_string()))?;
+        let t: Tail = serde_json::from_str(&format!("{{{tail}"))
+            .map_err(|e| lines.bad(lines.n, e.to_string()))?;
         lines.line.clear();
-        if lines.r.read_line(&mut lines.line).map_err(io)? > 0 && !lines.line.trim().is_empty() {
-            return Err(bad(lines.n + 1, "text after the end of the graph".into()));
+        if lines.r.read_line(&mut lines.line).map_err(&io)? > 0 && !lines.line.trim().is_empty() {
+            return Err(lines.bad(lines.n + 1, "text after the end of the graph".into()));
         }
         let g = Graph {
-            format: h.format,
+            format: h.format.into_owned(),
             version: h.version,
-            inputs: h.inputs,
-            settings: h.settings,
+            inputs: h.inputs.into_owned(),
+            settings: h.settings.into_owned(),
             nodes,
             edges,
             records,
