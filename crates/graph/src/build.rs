@@ -8,7 +8,10 @@ use rustc_hash::FxHashMap as HashMap;
 use serde::Deserialize;
 
 use crate::GraphError;
-use crate::model::{Cite, Edge, Evidence, Graph, MAX_VARIANTS, Mention, Node, Record, Removed};
+use crate::model::{
+    Cite, Edge, EdgeOut, Evidence, FORMAT, Graph, MAX_VARIANTS, Mention, Node, Parts, Record,
+    Removed, Renumber, VERSION, write_parts,
+};
 use crate::resolve::{self, Resolved};
 
 /// How records become edges.
@@ -1142,7 +1145,13 @@ impl Builder {
     }
 
     /// Applies the stop list and pairs co-occurring entities, and returns the graph.
-    pub fn finish(mut self, stop: &[StopRule]) -> Graph {
+    pub fn finish(self, stop: &[StopRule]) -> Graph {
+        self.finish_tables(stop).into_graph()
+    }
+
+    /// Applies the stop list and pairs co-occurring entities, and returns the graph in the
+    /// builder's tables, ready to be written without being made into a [`Graph`] first.
+    pub fn finish_tables(mut self, stop: &[StopRule]) -> Built {
         self.exif_links();
         let mut stopped = vec![false; self.nodes.len()];
         let mut order: Vec<Id> = (0..self.nodes.len() as Id).collect();
@@ -1171,26 +1180,19 @@ impl Builder {
             .iter()
             .filter(|e| e.count as usize > e.evidence.len())
             .count();
-        // Rank of each node in key order, and of each kind in name order: edges sort by
-        // these numbers as they would by their text.
-        let mut rank = vec![0u32; self.nodes.len()];
-        for (r, &id) in order.iter().enumerate() {
-            if let Some(x) = rank.get_mut(id as usize) {
-                *x = r as u32;
-            }
-        }
+        // Rank of each node in key order, and of each kind and source in name order: edges
+        // and their lists of sources sort by these numbers as they would by their text.
+        let rank = ranks(&order);
         let rank_of = |id: Id| rank.get(id as usize).copied().unwrap_or(0);
         let mut kinds: Vec<(String, u32)> = std::mem::take(&mut self.kinds)
             .into_iter()
             .zip(0u32..)
             .collect();
         kinds.sort_unstable();
-        let mut kind_rank = vec![0u32; kinds.len()];
-        for (r, (_, k)) in kinds.iter().enumerate() {
-            if let Some(x) = kind_rank.get_mut(*k as usize) {
-                *x = r as u32;
-            }
-        }
+        let kind_rank = ranks(&kinds.iter().map(|k| k.1).collect::<Vec<_>>());
+        let mut by_name: Vec<u32> = (0..self.source_names.len() as u32).collect();
+        by_name.sort_unstable_by_key(|&i| self.source_names.get(i as usize));
+        let source_rank = ranks(&by_name);
         let mut dropped_edges = 0u64;
         // (source rank, target rank, kind rank, edge number) of every edge kept.
         let mut sorted: Vec<(u32, u32, u32, u32)> = Vec::with_capacity(self.edges.len());
@@ -1203,86 +1205,60 @@ impl Builder {
             }
         }
         sorted.sort_unstable();
-        let id_at = |r: u32| order.get(r as usize).copied().unwrap_or(0);
         // Evidence nodes left without any edge (everything on them stopped) are dropped too.
         let mut used = vec![false; self.nodes.len()];
-        for &(s, t, _, _) in &sorted {
-            for x in [id_at(s), id_at(t)] {
-                if let Some(u) = used.get_mut(x as usize) {
+        // Citations renumbered in edge order, and each edge's sources put in name order.
+        let mut renumber = Renumber::new(self.records.len(), self.mentions.len());
+        for &(s, t, _, i) in &sorted {
+            for r in [s, t] {
+                if let Some(u) = order
+                    .get(r as usize)
+                    .and_then(|&x| used.get_mut(x as usize))
+                {
                     *u = true;
                 }
             }
+            if let Some(a) = self.edge_accs.get_mut(i as usize) {
+                a.sources
+                    .sort_unstable_by_key(|&x| source_rank.get(x as usize).copied());
+                for c in &mut a.evidence {
+                    renumber.cite(c);
+                }
+            }
         }
-        let mut accs = std::mem::take(&mut self.edge_accs);
-        let mut g = Graph::new();
-        g.edges = sorted
-            .into_iter()
-            .filter_map(|(s, t, k, i)| {
-                let a = std::mem::take(accs.get_mut(i as usize)?);
-                let (first_seen, last_seen) = match a.seen {
-                    Some(b) => (Some(b.0), Some(b.1)),
-                    None => (None, None),
-                };
-                let mut sources: Vec<String> = a
-                    .sources
-                    .iter()
-                    .map(|&i| {
-                        self.source_names
-                            .get(i as usize)
-                            .cloned()
-                            .unwrap_or_default()
-                    })
-                    .collect();
-                sources.sort_unstable();
-                Some(Edge {
-                    source: self.key_of(id_at(s)).to_string(),
-                    target: self.key_of(id_at(t)).to_string(),
-                    kind: kinds
-                        .get(k as usize)
-                        .map_or("", |k| k.0.as_str())
-                        .to_string(),
-                    directed: a.directed,
-                    weight: a.weight,
-                    count: a.count,
-                    sources,
-                    first_seen,
-                    last_seen,
-                    evidence: a.evidence,
-                })
-            })
-            .collect();
-        drop(accs);
+        let (records, mentions) = renumber.keep(
+            std::mem::take(&mut self.records),
+            std::mem::take(&mut self.mentions),
+        );
+        let mut keys = Vec::with_capacity(order.len());
+        let mut nodes = Vec::with_capacity(order.len());
         let mut accs: Vec<Option<NodeAcc>> = std::mem::take(&mut self.nodes)
             .into_iter()
             .map(Some)
             .collect();
-        g.nodes = order
-            .iter()
-            .filter(|&&id| !is_stopped(id))
-            .filter_map(|&id| {
-                let a = accs.get_mut(id as usize)?.take()?;
-                if a.kind == "evidence" && !used.get(id as usize).copied().unwrap_or(false) {
-                    return None;
-                }
-                Some(Node {
-                    key: a.key,
-                    kind: a.kind,
-                    label: a.label,
-                    variants: a.variants.into_iter().collect(),
-                    resolution: a.steps.into_iter().collect(),
-                    mentions: a.mentions,
-                    sources: a.sources.into_iter().collect(),
-                    first_seen: a.first,
-                    last_seen: a.last,
-                    attrs: a.attrs,
-                })
-            })
-            .collect();
-        g.inputs = self.inputs;
-        g.settings = self.settings;
-        g.records = self.records;
-        g.mentions = self.mentions;
-        g.compact();
+        for &id in &order {
+            let Some(a) = accs.get_mut(id as usize).and_then(Option::take) else {
+                continue;
+            };
+            keys.push(a.key.clone());
+            if is_stopped(id)
+                || (a.kind == "evidence" && !used.get(id as usize).copied().unwrap_or(false))
+            {
+                continue;
+            }
+            nodes.push(Node {
+                key: a.key,
+                kind: a.kind,
+                label: a.label,
+                variants: a.variants.into_iter().collect(),
+                resolution: a.steps.into_iter().collect(),
+                mentions: a.mentions,
+                sources: a.sources.into_iter().collect(),
+                first_seen: a.first,
+                last_seen: a.last,
+                attrs: a.attrs,
+            });
+        }
         self.removed.sort_by(|a, b| a.key.cmp(&b.key));
         self.removed.dedup_by(|a, b| {
             if a.key == b.key {
@@ -1292,7 +1268,6 @@ impl Builder {
                 false
             }
         });
-        g.removed = self.removed;
         let n_stopped = stopped.iter().filter(|&&s| s).count();
         if n_stopped > 0 {
             self.notes.push(format!(
@@ -1308,7 +1283,315 @@ impl Builder {
             ));
         }
         self.notes.dedup();
-        g.notes = self.notes;
-        g
+        Built {
+            inputs: std::mem::take(&mut self.inputs),
+            settings: std::mem::take(&mut self.settings),
+            nodes,
+            keys,
+            kinds: kinds.into_iter().map(|k| k.0).collect(),
+            source_names: std::mem::take(&mut self.source_names),
+            sorted,
+            accs: std::mem::take(&mut self.edge_accs),
+            records,
+            mentions,
+            removed: std::mem::take(&mut self.removed),
+            notes: std::mem::take(&mut self.notes),
+        }
+    }
+}
+
+/// The rank of each item: `ranks(order)[order[r]] == r`.
+fn ranks(order: &[u32]) -> Vec<u32> {
+    let mut rank = vec![0u32; order.len()];
+    for (r, &id) in order.iter().enumerate() {
+        if let Some(x) = rank.get_mut(id as usize) {
+            *x = r as u32;
+        }
+    }
+    rank
+}
+
+/// A finished graph still in the builder's tables: edges are numbers into them, so that a
+/// large graph can be written as `graph.json` without first being copied into a [`Graph`]
+/// (which would hold every key and name again, for every edge).
+#[derive(Debug)]
+pub struct Built {
+    inputs: Vec<String>,
+    settings: BTreeMap<String, String>,
+    /// The nodes kept, in key order.
+    nodes: Vec<Node>,
+    /// Every node's key (those dropped too), in key order: an edge's ends are ranks in it.
+    keys: Vec<String>,
+    /// Edge kinds in name order: an edge's kind is a rank in it.
+    kinds: Vec<String>,
+    /// Sources by their number in an edge's list.
+    source_names: Vec<String>,
+    /// (source rank, target rank, kind rank, number in `accs`) of each edge, in order.
+    sorted: Vec<(u32, u32, u32, u32)>,
+    accs: Vec<EdgeAcc>,
+    records: Vec<Record>,
+    mentions: Vec<Mention>,
+    removed: Vec<Removed>,
+    notes: Vec<String>,
+}
+
+/// An edge's sources, written as names from their numbers.
+struct SourceNames<'a> {
+    ids: &'a [u32],
+    names: &'a [String],
+}
+
+impl serde::Serialize for SourceNames<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(
+            self.ids
+                .iter()
+                .map(|&i| self.names.get(i as usize).map_or("", String::as_str)),
+        )
+    }
+}
+
+impl Built {
+    /// How many nodes and edges the graph has.
+    pub fn counts(&self) -> (usize, usize) {
+        (self.nodes.len(), self.sorted.len())
+    }
+
+    /// Entities the stop list removed.
+    pub fn removed(&self) -> &[Removed] {
+        &self.removed
+    }
+
+    /// Things the reader must know.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    fn key(&self, rank: u32) -> &str {
+        self.keys.get(rank as usize).map_or("", String::as_str)
+    }
+
+    fn kind(&self, rank: u32) -> &str {
+        self.kinds.get(rank as usize).map_or("", String::as_str)
+    }
+
+    /// Writes the graph as `graph.json`, exactly as [`Graph::write_json`] writes the graph
+    /// [`Built::into_graph`] makes.
+    pub fn write_json(&self, w: impl std::io::Write) -> Result<(), GraphError> {
+        let edges = self.sorted.iter().filter_map(|&(s, t, k, i)| {
+            let a = self.accs.get(i as usize)?;
+            Some(EdgeOut {
+                source: self.key(s),
+                target: self.key(t),
+                kind: self.kind(k),
+                directed: a.directed,
+                weight: a.weight,
+                count: a.count,
+                sources: SourceNames {
+                    ids: &a.sources,
+                    names: &self.source_names,
+                },
+                first_seen: a.seen.as_ref().map(|b| b.0.as_str()),
+                last_seen: a.seen.as_ref().map(|b| b.1.as_str()),
+                evidence: &a.evidence,
+            })
+        });
+        write_parts(
+            w,
+            Parts {
+                format: FORMAT,
+                version: VERSION,
+                inputs: &self.inputs,
+                settings: &self.settings,
+                nodes: &self.nodes,
+                edges,
+                records: &self.records,
+                mentions: &self.mentions,
+                removed: &self.removed,
+                notes: &self.notes,
+            },
+        )
+    }
+
+    /// The graph as a [`Graph`].
+    pub fn into_graph(mut self) -> Graph {
+        let mut accs = std::mem::take(&mut self.accs);
+        let edges = self
+            .sorted
+            .iter()
+            .filter_map(|&(s, t, k, i)| {
+                let a = std::mem::take(accs.get_mut(i as usize)?);
+                let (first_seen, last_seen) = match a.seen {
+                    Some(b) => (Some(b.0), Some(b.1)),
+                    None => (None, None),
+                };
+                Some(Edge {
+                    source: self.key(s).to_string(),
+                    target: self.key(t).to_string(),
+                    kind: self.kind(k).to_string(),
+                    directed: a.directed,
+                    weight: a.weight,
+                    count: a.count,
+                    sources: a
+                        .sources
+                        .iter()
+                        .map(|&x| {
+                            self.source_names
+                                .get(x as usize)
+                                .cloned()
+                                .unwrap_or_default()
+                        })
+                        .collect(),
+                    first_seen,
+                    last_seen,
+                    evidence: a.evidence,
+                })
+            })
+            .collect();
+        Graph {
+            inputs: self.inputs,
+            settings: self.settings,
+            nodes: self.nodes,
+            edges,
+            records: self.records,
+            mentions: self.mentions,
+            removed: self.removed,
+            notes: self.notes,
+            ..Graph::new()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    /// Messages with times, features in shared files across two items, one windowed region,
+    /// and an address the stop list removes.
+    fn records() -> String {
+        let mut out = String::new();
+        let msg = |from: &str, to: &str, date: &str, off: u64, item: &str| {
+            format!(
+                r#"{{"record":"message","from":[{{"address":"{from}"}}],"to":[{{"address":"{to}"}}],"date":"{date}","subject":"s","offset":{off},"length":100,"locator_text":"{item} / fat16 / box.mbox#9","evidence":"{item}"}}"#
+            )
+        };
+        out.push_str(&msg(
+            "Alice@Example.org",
+            "bob@example.net",
+            "2024-03-15T10:00:00Z",
+            0,
+            "b.img",
+        ));
+        out.push('\n');
+        out.push_str(&msg(
+            "alice@example.org",
+            "bob@example.net",
+            "2024-01-02T08:00:00Z",
+            100,
+            "a.img",
+        ));
+        out.push('\n');
+        let feat = |kind: &str, v: &str, item: &str, file: &str, off: u64, scope: &str| {
+            format!(
+                r#"{{"record":"feature","kind":"{kind}","value":"{v}","context":"see {v}","locator_text":"{item} / fat16 / {file} / @{off:#x}","evidence":"{item}","offset":{off},"path":"{file}","scope":"{scope}"}}"#
+            )
+        };
+        for (kind, v, item, file, off, scope) in [
+            (
+                "email",
+                "carol@example.org",
+                "b.img",
+                "notes.txt#12",
+                4,
+                "file",
+            ),
+            ("phone", "07700 900123", "b.img", "notes.txt#12", 40, "file"),
+            (
+                "email",
+                "postmaster@example.com",
+                "b.img",
+                "notes.txt#12",
+                80,
+                "file",
+            ),
+            (
+                "email",
+                "bob@example.net",
+                "a.img",
+                "notes.txt#12",
+                9,
+                "file",
+            ),
+            (
+                "email",
+                "carol@example.org",
+                "a.img",
+                "notes.txt#12",
+                30,
+                "file",
+            ),
+            (
+                "email",
+                "carol@example.org",
+                "a.img",
+                "unalloc",
+                1000,
+                "region",
+            ),
+            ("domain", "example.net", "a.img", "unalloc", 1100, "region"),
+            (
+                "email",
+                "dave@example.org",
+                "a.img",
+                "unalloc",
+                9000,
+                "region",
+            ),
+        ] {
+            out.push_str(&feat(kind, v, item, file, off, scope));
+            out.push('\n');
+        }
+        out
+    }
+
+    fn built() -> Built {
+        let mut b = Builder::new(BuildOptions {
+            region: Some("GB".into()),
+            ..BuildOptions::default()
+        });
+        b.read_records(records().as_bytes(), "features.jsonl")
+            .unwrap();
+        let stop = StopRule::parse_list("email:postmaster@example.com\n", "stop.txt").unwrap();
+        b.finish_tables(&stop)
+    }
+
+    #[test]
+    fn tables_write_the_json_of_the_graph_they_make() {
+        let mut streamed = Vec::new();
+        let t = built();
+        t.write_json(&mut streamed).unwrap();
+        let g = built().into_graph();
+        assert_eq!(String::from_utf8(streamed).unwrap(), g.to_json().unwrap());
+        assert_eq!(t.counts(), (g.nodes.len(), g.edges.len()));
+        // What the case holds, so that the comparison is not between two empty graphs.
+        assert_eq!(g.removed.len(), 1);
+        let comm = g.edges.iter().find(|e| e.kind == "communicates").unwrap();
+        assert_eq!(comm.sources, ["a.img", "b.img"]);
+        assert_eq!(comm.first_seen.as_deref(), Some("2024-01-02T08:00:00Z"));
+        assert_eq!(comm.last_seen.as_deref(), Some("2024-03-15T10:00:00Z"));
+        assert!(
+            g.edges
+                .iter()
+                .any(|e| e.kind == "co-occurs" && e.evidence.iter().any(|c| c.note.is_some()))
+        );
+        assert!(g.edges.iter().any(|e| e.kind == "seen-on"));
+        // Every citation points into the tables, and the tables hold only what is cited.
+        let mut cited = BTreeSet::new();
+        for c in g.edges.iter().flat_map(|e| &e.evidence) {
+            assert!((c.record as usize) < g.records.len());
+            cited.insert(c.record);
+        }
+        assert_eq!(cited.len(), g.records.len());
     }
 }

@@ -74,7 +74,7 @@ pub struct Node {
 pub const MAX_VARIANTS: usize = 16;
 
 /// A link between two entities.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 pub struct Edge {
     /// Key of the source node (the sender for directed kinds).
     pub source: String,
@@ -102,6 +102,43 @@ pub struct Edge {
     /// [`Graph::evidence`] expands an entry into the record and mentions it cites.
     #[serde(deserialize_with = "short_list")]
     pub evidence: Vec<Cite>,
+}
+
+impl Serialize for Edge {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        EdgeOut {
+            source: &self.source,
+            target: &self.target,
+            kind: &self.kind,
+            directed: self.directed,
+            weight: self.weight,
+            count: self.count,
+            sources: &self.sources,
+            first_seen: self.first_seen.as_deref(),
+            last_seen: self.last_seen.as_deref(),
+            evidence: &self.evidence,
+        }
+        .serialize(s)
+    }
+}
+
+/// An edge as `graph.json` writes it, from borrowed parts: the one layout of a stored edge,
+/// whether it is written from an [`Edge`] or straight from a builder's tables. `S` is the
+/// list of sources (any sequence of names, sorted).
+#[derive(Serialize)]
+pub(crate) struct EdgeOut<'a, S: Serialize> {
+    pub source: &'a str,
+    pub target: &'a str,
+    pub kind: &'a str,
+    pub directed: bool,
+    pub weight: f64,
+    pub count: u64,
+    pub sources: S,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_seen: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_seen: Option<&'a str>,
+    pub evidence: &'a [Cite],
 }
 
 /// A record that is evidence for links: an object (file, member, region) where entities
@@ -354,41 +391,21 @@ impl Graph {
     /// entity on a line of its own (a line-oriented tool can take one edge at a time, and
     /// [`Graph::read`] need not hold the whole text), without holding the text in memory.
     pub fn write_json(&self, w: impl std::io::Write) -> Result<(), GraphError> {
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, w);
-        let io = io_error("graph");
-        let head = serde_json::to_string(&Head {
-            format: Cow::Borrowed(&self.format),
-            version: self.version,
-            inputs: Cow::Borrowed(&self.inputs),
-            settings: Cow::Borrowed(&self.settings),
-        })
-        .map_err(write_error)?;
-        // The head object without its closing brace, then each list in turn.
-        w.write_all(head.strip_suffix('}').unwrap_or(&head).as_bytes())
-            .map_err(&io)?;
-        fn list<T: Serialize>(
-            w: &mut impl std::io::Write,
-            name: &str,
-            items: &[T],
-        ) -> Result<(), GraphError> {
-            let io = io_error("graph");
-            write!(w, ",\"{name}\":[").map_err(&io)?;
-            for (i, x) in items.iter().enumerate() {
-                w.write_all(if i == 0 { b"\n" } else { b",\n" })
-                    .map_err(&io)?;
-                serde_json::to_writer(&mut *w, x).map_err(write_error)?;
-            }
-            w.write_all(b"\n]").map_err(io)
-        }
-        list(&mut w, "nodes", &self.nodes)?;
-        list(&mut w, "edges", &self.edges)?;
-        list(&mut w, "records", &self.records)?;
-        list(&mut w, "mentions", &self.mentions)?;
-        list(&mut w, "removed", &self.removed)?;
-        w.write_all(b",\"notes\":").map_err(&io)?;
-        serde_json::to_writer(&mut w, &self.notes).map_err(write_error)?;
-        w.write_all(b"}\n").map_err(&io)?;
-        w.flush().map_err(&io)
+        write_parts(
+            w,
+            Parts {
+                format: &self.format,
+                version: self.version,
+                inputs: &self.inputs,
+                settings: &self.settings,
+                nodes: &self.nodes,
+                edges: &self.edges,
+                records: &self.records,
+                mentions: &self.mentions,
+                removed: &self.removed,
+                notes: &self.notes,
+            },
+        )
     }
 
     /// Reads a stored graph from a stream, checking its format and version. The layout
@@ -524,48 +541,31 @@ impl Graph {
     /// Drops the records and mentions no edge cites, and renumbers the citations (after
     /// edges were removed).
     pub fn compact(&mut self) {
-        let (rec, nr, men, nm) = self.renumber_citations(self.records.len(), self.mentions.len());
-        self.records = place(kept(std::mem::take(&mut self.records), &rec), nr);
-        self.mentions = place(kept(std::mem::take(&mut self.mentions), &men), nm);
+        let r = self.renumber_citations(self.records.len(), self.mentions.len());
+        (self.records, self.mentions) = r.keep(
+            std::mem::take(&mut self.records),
+            std::mem::take(&mut self.mentions),
+        );
     }
 
     /// Takes, from the tables of the graph these edges came from, copies of the records and
     /// mentions the edges cite, and renumbers the citations (a subgraph's tables).
     pub fn cite_from(&mut self, records: &[Record], mentions: &[Mention]) {
-        let (rec, nr, men, nm) = self.renumber_citations(records.len(), mentions.len());
-        self.records = place(kept(records, &rec).map(|(r, n)| (r.clone(), n)), nr);
-        self.mentions = place(kept(mentions, &men).map(|(m, n)| (m.clone(), n)), nm);
+        let r = self.renumber_citations(records.len(), mentions.len());
+        self.records = place(kept(records, &r.records).map(|(x, n)| (x.clone(), n)), r.nr);
+        self.mentions = place(
+            kept(mentions, &r.mentions).map(|(x, n)| (x.clone(), n)),
+            r.nm,
+        );
     }
 
     /// Renumbers the citations to the records and mentions they use, in order of first use.
-    /// Returns the new number of each old record and mention (`u32::MAX` where unused) and
-    /// how many of each are used.
-    fn renumber_citations(
-        &mut self,
-        records: usize,
-        mentions: usize,
-    ) -> (Vec<u32>, usize, Vec<u32>, usize) {
-        fn renumber(to: &mut [u32], used: &mut u32, i: &mut u32) {
-            if let Some(slot) = to.get_mut(*i as usize) {
-                if *slot == u32::MAX {
-                    *slot = *used;
-                    *used += 1;
-                }
-                *i = *slot;
-            }
+    fn renumber_citations(&mut self, records: usize, mentions: usize) -> Renumber {
+        let mut r = Renumber::new(records, mentions);
+        for c in self.edges.iter_mut().flat_map(|e| e.evidence.iter_mut()) {
+            r.cite(c);
         }
-        let mut rec: Vec<u32> = vec![u32::MAX; records];
-        let mut men: Vec<u32> = vec![u32::MAX; mentions];
-        let (mut nr, mut nm) = (0u32, 0u32);
-        for e in &mut self.edges {
-            for c in &mut e.evidence {
-                renumber(&mut rec, &mut nr, &mut c.record);
-                for m in &mut c.mentions {
-                    renumber(&mut men, &mut nm, m);
-                }
-            }
-        }
-        (rec, nr as usize, men, nm as usize)
+        r
     }
 
     /// The node indices of every edge's source and target (`None` where a key is unknown),
@@ -618,6 +618,121 @@ impl Graph {
         out.dedup_by(|a, b| a.key == b.key);
         out
     }
+}
+
+/// New numbers for the records and mentions that citations use, given in order of first use.
+pub(crate) struct Renumber {
+    /// The new number of each old record (`u32::MAX` where unused).
+    records: Vec<u32>,
+    /// The new number of each old mention.
+    mentions: Vec<u32>,
+    /// How many records and mentions are used.
+    nr: usize,
+    nm: usize,
+}
+
+impl Renumber {
+    pub(crate) fn new(records: usize, mentions: usize) -> Self {
+        Renumber {
+            records: vec![u32::MAX; records],
+            mentions: vec![u32::MAX; mentions],
+            nr: 0,
+            nm: 0,
+        }
+    }
+
+    /// Gives a citation its new numbers (numbering what it uses first, if new).
+    pub(crate) fn cite(&mut self, c: &mut Cite) {
+        fn renumber(to: &mut [u32], used: &mut usize, i: &mut u32) {
+            if let Some(slot) = to.get_mut(*i as usize) {
+                if *slot == u32::MAX {
+                    *slot = *used as u32;
+                    *used += 1;
+                }
+                *i = *slot;
+            }
+        }
+        renumber(&mut self.records, &mut self.nr, &mut c.record);
+        for m in &mut c.mentions {
+            renumber(&mut self.mentions, &mut self.nm, m);
+        }
+    }
+
+    /// The records and mentions in use, each at its new number.
+    pub(crate) fn keep(
+        &self,
+        records: Vec<Record>,
+        mentions: Vec<Mention>,
+    ) -> (Vec<Record>, Vec<Mention>) {
+        (
+            place(kept(records, &self.records), self.nr),
+            place(kept(mentions, &self.mentions), self.nm),
+        )
+    }
+}
+
+/// The parts of a stored graph, borrowed, for [`write_parts`]: nodes and edges are any
+/// sequences of items that serialise as [`Node`] and [`Edge`] do.
+pub(crate) struct Parts<'a, N, E> {
+    pub format: &'a str,
+    pub version: u32,
+    pub inputs: &'a [String],
+    pub settings: &'a BTreeMap<String, String>,
+    pub nodes: N,
+    pub edges: E,
+    pub records: &'a [Record],
+    pub mentions: &'a [Mention],
+    pub removed: &'a [Removed],
+    pub notes: &'a [String],
+}
+
+/// Writes a graph as compact JSON with each node, edge, record, mention and removed entity on
+/// a line of its own, streamed: the text is never held whole.
+pub(crate) fn write_parts<N, E>(
+    w: impl std::io::Write,
+    p: Parts<'_, N, E>,
+) -> Result<(), GraphError>
+where
+    N: IntoIterator,
+    N::Item: Serialize,
+    E: IntoIterator,
+    E::Item: Serialize,
+{
+    fn list<T: Serialize>(
+        w: &mut impl std::io::Write,
+        name: &str,
+        items: impl IntoIterator<Item = T>,
+    ) -> Result<(), GraphError> {
+        let io = io_error("graph");
+        write!(w, ",\"{name}\":[").map_err(&io)?;
+        for (i, x) in items.into_iter().enumerate() {
+            w.write_all(if i == 0 { b"\n" } else { b",\n" })
+                .map_err(&io)?;
+            serde_json::to_writer(&mut *w, &x).map_err(write_error)?;
+        }
+        w.write_all(b"\n]").map_err(io)
+    }
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, w);
+    let io = io_error("graph");
+    let head = serde_json::to_string(&Head {
+        format: Cow::Borrowed(p.format),
+        version: p.version,
+        inputs: Cow::Borrowed(p.inputs),
+        settings: Cow::Borrowed(p.settings),
+    })
+    .map_err(write_error)?;
+    // The head object without its closing brace, then each list in turn.
+    w.write_all(head.strip_suffix('}').unwrap_or(&head).as_bytes())
+        .map_err(&io)?;
+    list(&mut w, "nodes", p.nodes)?;
+    list(&mut w, "edges", p.edges)?;
+    list(&mut w, "records", p.records)?;
+    list(&mut w, "mentions", p.mentions)?;
+    list(&mut w, "removed", p.removed)?;
+    w.write_all(b",\"notes\":").map_err(&io)?;
+    serde_json::to_writer(&mut w, p.notes).map_err(write_error)?;
+    w.write_all(b"}\n").map_err(&io)?;
+    w.flush().map_err(&io)
 }
 
 /// The items that have a new number (`to[i]` is not `u32::MAX`), with it.

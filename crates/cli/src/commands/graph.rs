@@ -9,7 +9,7 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use peel_core::sink::escape_for_terminal;
 use peel_graph::analyse::{EdgeSelect, Filter, Net, filter};
-use peel_graph::build::{BuildOptions, Builder, StopRule};
+use peel_graph::build::{BuildOptions, Builder, Built, StopRule};
 use peel_graph::export::{self, Metrics};
 use peel_graph::model::{Edge, Graph};
 use peel_graph::tabular::{self, ColumnMap, TableOptions};
@@ -60,6 +60,13 @@ fn save_text(out: &Path, text: &str) -> anyhow::Result<()> {
 
 /// Writes a graph to a new file, streamed (a large graph's text is never held whole).
 fn save_graph(out: &Path, g: &Graph) -> anyhow::Result<()> {
+    refuse_existing(out)?;
+    write_new(out, |f| g.write_json(f).map_err(io::Error::other))
+        .with_context(|| format!("cannot write {}", out.display()))
+}
+
+/// Writes a graph still in its builder's tables to a new file, streamed.
+fn save_built(out: &Path, g: &Built) -> anyhow::Result<()> {
     refuse_existing(out)?;
     write_new(out, |f| g.write_json(f).map_err(io::Error::other))
         .with_context(|| format!("cannot write {}", out.display()))
@@ -278,8 +285,9 @@ fn build(
         }
     }
     let st = b.stats;
-    let graph = b.finish(&rules);
-    save_graph(out, &graph)?;
+    let graph = b.finish_tables(&rules);
+    save_built(out, &graph)?;
+    let (nodes, edges) = graph.counts();
     if g.notes {
         eprintln!(
             "peel: graph: {} records ({} features, {} messages, {} locations, {} files, {} \
@@ -290,12 +298,12 @@ fn build(
             st.locations,
             st.files,
             st.other,
-            graph.nodes.len(),
-            graph.edges.len(),
-            graph.removed.len(),
+            nodes,
+            edges,
+            graph.removed().len(),
             out.display()
         );
-        for n in &graph.notes {
+        for n in graph.notes() {
             eprintln!("peel: note: {n}");
         }
     }
@@ -927,8 +935,9 @@ pub fn run(action: GraphAction, g: Globals) -> anyhow::Result<Outcome> {
                 fs::File::open(&file).with_context(|| format!("cannot open {name}"))?,
             );
             let st = tabular::ingest(&mut b, r, &name, &opts)?;
-            let graph = b.finish(&[]);
-            save_graph(&out, &graph)?;
+            let graph = b.finish_tables(&[]);
+            save_built(&out, &graph)?;
+            let (nodes, edges) = graph.counts();
             if g.notes {
                 eprintln!(
                     "peel: graph: {} rows, {} used, {} skipped, {} co-located pairs → {} nodes, \
@@ -937,11 +946,11 @@ pub fn run(action: GraphAction, g: Globals) -> anyhow::Result<Outcome> {
                     st.used,
                     st.skipped,
                     st.colocated,
-                    graph.nodes.len(),
-                    graph.edges.len(),
+                    nodes,
+                    edges,
                     out.display()
                 );
-                for n in &graph.notes {
+                for n in graph.notes() {
                     eprintln!("peel: note: {n}");
                 }
             }
