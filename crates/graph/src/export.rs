@@ -2,6 +2,7 @@
 //! time spells (Gephi), Graphviz DOT, Cytoscape.js JSON, Neo4j `neo4j-admin database import`
 //! CSVs, and plain node/edge CSVs for spreadsheets, i2 and Maltego.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::{self, Write as _};
 
@@ -74,9 +75,12 @@ impl Metrics {
 
 /// [`xml`] written straight out; text with nothing to escape is copied whole.
 fn xml_to(w: &mut impl io::Write, s: &str) -> io::Result<()> {
-    let plain = s
-        .bytes()
-        .all(|b| b >= 0x20 && !matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'') && b != 0xEF);
+    /// A byte that may need [`xml`]: a control, markup, or the lead byte of U+FFFE / U+FFFF.
+    fn special(b: u8) -> bool {
+        b < 0x20 || matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'' | 0xEF)
+    }
+    // Folded without stopping early, which the compiler can do many bytes at a time.
+    let plain = !s.bytes().fold(false, |any, b| any | special(b));
     if plain {
         w.write_all(s.as_bytes())
     } else {
@@ -113,28 +117,60 @@ fn num(x: f64) -> String {
 
 /// Locators of an edge's evidence, joined (at most `max`).
 fn evidence_list(g: &Graph, e: &Edge, max: usize, sep: &str) -> String {
-    let mut v: Vec<&str> = e
-        .evidence
-        .iter()
-        .take(max)
-        .map(|x| g.record_of(x).map_or("", |r| r.locator.as_str()))
-        .collect();
-    v.dedup();
-    let mut s = v.join(sep);
-    if e.count as usize > v.len() {
-        let _ = write!(s, "{sep}… {} in all", e.count);
-    }
+    let mut s = String::new();
+    // Writing into a string cannot fail.
+    let _ = each_evidence(g, e, max, sep, |x| {
+        s.push_str(x);
+        Ok(())
+    });
     s
 }
 
-enum Val {
-    S(String),
+/// Gives `out` the pieces of [`evidence_list`] in turn (locators, separators, and how many
+/// there are in all when not every one is listed), so that a writer need not join them first.
+fn each_evidence(
+    g: &Graph,
+    e: &Edge,
+    max: usize,
+    sep: &str,
+    mut out: impl FnMut(&str) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut listed = 0usize;
+    let mut last: Option<&str> = None;
+    for c in e.evidence.iter().take(max) {
+        let loc = g.record_of(c).map_or("", |r| r.locator.as_str());
+        // The same locator twice in a row is listed once.
+        if last == Some(loc) {
+            continue;
+        }
+        if last.is_some() {
+            out(sep)?;
+        }
+        out(loc)?;
+        last = Some(loc);
+        listed += 1;
+    }
+    if e.count as usize > listed {
+        out(sep)?;
+        out(&format!("… {} in all", e.count))?;
+    }
+    Ok(())
+}
+
+/// An attribute value; text is borrowed where the graph holds it as it is written.
+enum Val<'a> {
+    S(Cow<'a, str>),
+    /// An edge's evidence list (see [`evidence_list`]), made only as it is written.
+    Evidence(&'a Graph, &'a Edge),
     I(i64),
     F(f64),
     B(bool),
 }
 
-fn node_values(n: &Node, i: usize, m: &Metrics) -> Vec<(&'static str, Option<Val>)> {
+/// Most locators an edge's evidence attribute lists.
+const EVIDENCE_LISTED: usize = 20;
+
+fn node_values<'a>(n: &'a Node, i: usize, m: &Metrics) -> Vec<(&'static str, Option<Val<'a>>)> {
     let attr_f = |k: &str| {
         n.attrs
             .get(k)
@@ -142,15 +178,21 @@ fn node_values(n: &Node, i: usize, m: &Metrics) -> Vec<(&'static str, Option<Val
             .map(Val::F)
     };
     vec![
-        ("label", Some(Val::S(n.label.clone()))),
-        ("kind", Some(Val::S(n.kind.clone()))),
+        ("label", Some(Val::S(n.label.as_str().into()))),
+        ("kind", Some(Val::S(n.kind.as_str().into()))),
         ("mentions", Some(Val::I(n.mentions as i64))),
         ("sources", Some(Val::I(n.sources.len() as i64))),
-        ("source_list", Some(Val::S(n.sources.join(" | ")))),
-        ("variants", Some(Val::S(n.variants.join(" | ")))),
-        ("resolution", Some(Val::S(n.resolution.join(", ")))),
-        ("first_seen", n.first_seen.clone().map(Val::S)),
-        ("last_seen", n.last_seen.clone().map(Val::S)),
+        ("source_list", Some(Val::S(n.sources.join(" | ").into()))),
+        ("variants", Some(Val::S(n.variants.join(" | ").into()))),
+        ("resolution", Some(Val::S(n.resolution.join(", ").into()))),
+        (
+            "first_seen",
+            n.first_seen.as_deref().map(|t| Val::S(t.into())),
+        ),
+        (
+            "last_seen",
+            n.last_seen.as_deref().map(|t| Val::S(t.into())),
+        ),
         ("degree", Some(Val::F(Metrics::get(&m.degree, i)))),
         (
             "weighted_degree",
@@ -171,25 +213,43 @@ fn node_values(n: &Node, i: usize, m: &Metrics) -> Vec<(&'static str, Option<Val
     ]
 }
 
-fn edge_values(g: &Graph, e: &Edge) -> Vec<(&'static str, Option<Val>)> {
-    vec![
-        ("kind", Some(Val::S(e.kind.clone()))),
+/// An edge's attributes, in a fixed array (one is made for every edge written).
+fn edge_values<'a>(g: &'a Graph, e: &'a Edge) -> [(&'static str, Option<Val<'a>>); 8] {
+    [
+        ("kind", Some(Val::S(e.kind.as_str().into()))),
         ("directed", Some(Val::B(e.directed))),
         ("weight", Some(Val::F(e.weight))),
         ("count", Some(Val::I(e.count as i64))),
         ("sources", Some(Val::I(e.sources.len() as i64))),
-        ("first_seen", e.first_seen.clone().map(Val::S)),
-        ("last_seen", e.last_seen.clone().map(Val::S)),
-        ("evidence", Some(Val::S(evidence_list(g, e, 20, " | ")))),
+        (
+            "first_seen",
+            e.first_seen.as_deref().map(|t| Val::S(t.into())),
+        ),
+        (
+            "last_seen",
+            e.last_seen.as_deref().map(|t| Val::S(t.into())),
+        ),
+        ("evidence", Some(Val::Evidence(g, e))),
     ]
 }
 
+/// A value as XML text.
 fn text(v: &Val) -> String {
+    let mut out = Vec::new();
+    // Writing into memory cannot fail, and only valid UTF-8 is written.
+    let _ = write_val(&mut out, v);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// A value written as XML text.
+fn write_val(w: &mut impl io::Write, v: &Val) -> io::Result<()> {
     match v {
-        Val::S(s) => xml(s),
-        Val::I(i) => i.to_string(),
-        Val::F(f) => num(*f),
-        Val::B(b) => b.to_string(),
+        Val::S(s) => xml_to(w, s),
+        Val::Evidence(g, e) => each_evidence(g, e, EVIDENCE_LISTED, " | ", |x| xml_to(w, x)),
+        Val::I(i) => write!(w, "{i}"),
+        Val::F(f) if f.is_finite() => write!(w, "{f}"),
+        Val::F(_) => w.write_all(b"0"),
+        Val::B(b) => w.write_all(if *b { b"true" } else { b"false" }),
     }
 }
 
@@ -290,11 +350,11 @@ fn data_rows(
 ) -> io::Result<()> {
     for (k, v) in row {
         if let Some(v) = v {
-            write!(w, "      <data key=\"{prefix}{k}\">")?;
-            match v {
-                Val::S(s) => xml_to(w, s)?,
-                v => w.write_all(text(v).as_bytes())?,
-            }
+            w.write_all(b"      <data key=\"")?;
+            w.write_all(prefix.as_bytes())?;
+            w.write_all(k.as_bytes())?;
+            w.write_all(b"\">")?;
+            write_val(w, v)?;
             w.write_all(b"</data>\n")?;
         }
     }
@@ -323,7 +383,7 @@ fn edge_keys(g: &Graph) -> Vec<(&'static str, &'static str)> {
 
 fn val_type(v: &Val) -> &'static str {
     match v {
-        Val::S(_) => "string",
+        Val::S(_) | Val::Evidence(..) => "string",
         Val::I(_) => "long",
         Val::F(_) => "double",
         Val::B(_) => "boolean",
@@ -353,7 +413,11 @@ pub fn gexf(g: &Graph, m: &Metrics) -> String {
         .enumerate()
         .map(|(i, n)| node_values(n, i, m))
         .collect();
-    let erows: Vec<_> = g.edges.iter().map(|e| edge_values(g, e)).collect();
+    let erows: Vec<_> = g
+        .edges
+        .iter()
+        .map(|e| Vec::from(edge_values(g, e)))
+        .collect();
     let decl = |rows: &[Vec<(&'static str, Option<Val>)>]| -> Vec<(&'static str, &'static str)> {
         let mut out: Vec<(&'static str, &'static str)> = Vec::new();
         if let Some(t) = rows.first() {
