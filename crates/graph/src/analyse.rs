@@ -10,8 +10,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use petgraph::graph::{NodeIndex, UnGraph};
-use petgraph::visit::EdgeRef;
+use petgraph::unionfind::UnionFind;
 use rayon::prelude::*;
 
 use crate::model::{Edge, Graph};
@@ -37,13 +36,10 @@ impl EdgeSelect {
 }
 
 /// The link structure of a graph: one undirected link per linked pair of nodes, weighted by
-/// the sum of its edges' weights, on top of a petgraph graph whose node indices are the
-/// indices of `graph.nodes`.
+/// the sum of its edges' weights; node numbers are the indices of `graph.nodes`.
 pub struct Net<'g> {
     /// The graph analysed.
     pub graph: &'g Graph,
-    /// One node per graph node; one edge per linked pair.
-    pub pg: UnGraph<(), f64>,
     /// Linked pairs (smaller index first), sorted.
     pairs: Vec<(usize, usize)>,
     /// The graph's edges behind pair `i`: `pair_edges[pair_start[i]..pair_start[i + 1]]`, in
@@ -99,10 +95,6 @@ impl<'g> Net<'g> {
     /// The links of `graph` selected by `sel`.
     pub fn new(graph: &'g Graph, sel: &EdgeSelect) -> Net<'g> {
         let n = graph.nodes.len();
-        let mut pg = UnGraph::with_capacity(n, graph.edges.len());
-        for _ in 0..n {
-            pg.add_node(());
-        }
         // (pair, edge) for every admitted edge, sorted: each pair's edges together, in order.
         let mut ends: Vec<((usize, usize), usize)> = Vec::with_capacity(graph.edges.len());
         for (ei, (e, ends_of)) in graph.edges.iter().zip(graph.edge_ends()).enumerate() {
@@ -136,7 +128,6 @@ impl<'g> Net<'g> {
             let w = pair_edges[pair_start[i]..pair_start[i + 1]]
                 .iter()
                 .fold(0.0, |w, &e| w + graph.edges[e].weight);
-            pg.add_edge(NodeIndex::new(a), NodeIndex::new(b), w);
             adj[a].push((b, w));
             adj[b].push((a, w));
         }
@@ -145,7 +136,6 @@ impl<'g> Net<'g> {
         }
         Net {
             graph,
-            pg,
             pairs,
             pair_start,
             pair_edges,
@@ -283,33 +273,23 @@ impl<'g> Net<'g> {
     /// Connected component of each node, numbered by size (0 is the largest).
     pub fn components(&self) -> Vec<usize> {
         let n = self.len();
-        let mut comp = vec![usize::MAX; n];
-        let mut sizes = Vec::new();
-        for s in 0..n {
-            if comp[s] != usize::MAX {
-                continue;
-            }
-            let id = sizes.len();
-            let mut size = 0;
-            let mut q = VecDeque::from([s]);
-            comp[s] = id;
-            while let Some(v) = q.pop_front() {
-                size += 1;
-                for e in self.pg.edges(NodeIndex::new(v)) {
-                    let w = if e.source().index() == v {
-                        e.target().index()
-                    } else {
-                        e.source().index()
-                    };
-                    if comp[w] == usize::MAX {
-                        comp[w] = id;
-                        q.push_back(w);
-                    }
-                }
-            }
-            sizes.push(size);
+        let mut sets: UnionFind<usize> = UnionFind::new(n);
+        for &(a, b) in &self.pairs {
+            sets.union(a, b);
         }
-        renumber_by_size(&comp, sizes.len())
+        // Components numbered in order of their lowest node, then by size.
+        let mut id_of_root = vec![usize::MAX; n];
+        let mut comp = vec![0; n];
+        let mut count = 0;
+        for (v, c) in comp.iter_mut().enumerate() {
+            let root = sets.find_mut(v);
+            if id_of_root[root] == usize::MAX {
+                id_of_root[root] = count;
+                count += 1;
+            }
+            *c = id_of_root[root];
+        }
+        renumber_by_size(&comp, count)
     }
 
     /// Louvain communities (modularity, resolution 1), visiting nodes in key order so the
