@@ -1351,6 +1351,36 @@ impl serde::Serialize for SourceNames<'_> {
     }
 }
 
+/// An edge of a [`Built`], by its entry in `sorted`, written as [`EdgeOut`].
+struct EdgeAt<'a>(&'a Built, (u32, u32, u32, u32));
+
+impl serde::Serialize for EdgeAt<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (b, (src, tgt, k, i)) = (self.0, self.1);
+        let Some(a) = b.accs.get(i as usize) else {
+            return Err(serde::ser::Error::custom(format!(
+                "edge {i} is not in the table"
+            )));
+        };
+        EdgeOut {
+            source: b.key(src),
+            target: b.key(tgt),
+            kind: b.kind(k),
+            directed: a.directed,
+            weight: a.weight,
+            count: a.count,
+            sources: SourceNames {
+                ids: &a.sources,
+                names: &b.source_names,
+            },
+            first_seen: a.seen.as_ref().map(|x| x.0.as_str()),
+            last_seen: a.seen.as_ref().map(|x| x.1.as_str()),
+            evidence: &a.evidence,
+        }
+        .serialize(s)
+    }
+}
+
 impl Built {
     /// How many nodes and edges the graph has.
     pub fn counts(&self) -> (usize, usize) {
@@ -1377,25 +1407,9 @@ impl Built {
 
     /// Writes the graph as `graph.json`, exactly as [`Graph::write_json`] writes the graph
     /// [`Built::into_graph`] makes.
-    pub fn write_json(&self, w: impl std::io::Write) -> Result<(), GraphError> {
-        let edges = self.sorted.iter().filter_map(|&(s, t, k, i)| {
-            let a = self.accs.get(i as usize)?;
-            Some(EdgeOut {
-                source: self.key(s),
-                target: self.key(t),
-                kind: self.kind(k),
-                directed: a.directed,
-                weight: a.weight,
-                count: a.count,
-                sources: SourceNames {
-                    ids: &a.sources,
-                    names: &self.source_names,
-                },
-                first_seen: a.seen.as_ref().map(|b| b.0.as_str()),
-                last_seen: a.seen.as_ref().map(|b| b.1.as_str()),
-                evidence: &a.evidence,
-            })
-        });
+    pub fn write_json(&self, w: impl std::io::Write + Send) -> Result<(), GraphError> {
+        // Each edge is looked up in its table as it is written (on whichever core formats it).
+        let edges = self.sorted.iter().map(|&e| EdgeAt(self, e));
         write_parts(
             w,
             Parts {

@@ -288,7 +288,7 @@ pub fn graphml(g: &Graph, m: &Metrics) -> String {
 }
 
 /// [`graphml`] written as a stream: one node or edge at a time, never the whole text.
-pub fn write_graphml(w: &mut dyn io::Write, g: &Graph, m: &Metrics) -> io::Result<()> {
+pub fn write_graphml(w: &mut (dyn io::Write + Send), g: &Graph, m: &Metrics) -> io::Result<()> {
     let mut w = io::BufWriter::with_capacity(1 << 20, w);
     let nrows: Vec<_> = g
         .nodes
@@ -321,23 +321,35 @@ pub fn write_graphml(w: &mut dyn io::Write, g: &Graph, m: &Metrics) -> io::Resul
         )?;
     }
     w.write_all(b"  <graph id=\"peel\" edgedefault=\"undirected\">\n")?;
-    for (n, row) in g.nodes.iter().zip(&nrows) {
-        w.write_all(b"    <node id=\"")?;
-        xml_to(&mut w, &n.key)?;
-        w.write_all(b"\">\n")?;
-        data_rows(&mut w, "n_", row)?;
-        w.write_all(b"    </node>\n")?;
-    }
+    crate::stream::write_each(
+        &mut w,
+        g.nodes.iter().zip(&nrows),
+        |b, _, (n, row)| {
+            b.extend_from_slice(b"    <node id=\"");
+            xml_to(b, &n.key)?;
+            b.extend_from_slice(b"\">\n");
+            data_rows(b, "n_", row)?;
+            b.extend_from_slice(b"    </node>\n");
+            Ok(())
+        },
+        |e| e,
+    )?;
     drop(nrows);
-    for (i, e) in g.edges.iter().enumerate() {
-        write!(w, "    <edge id=\"e{i}\" source=\"")?;
-        xml_to(&mut w, &e.source)?;
-        w.write_all(b"\" target=\"")?;
-        xml_to(&mut w, &e.target)?;
-        w.write_all(b"\">\n")?;
-        data_rows(&mut w, "e_", &edge_values(g, e))?;
-        w.write_all(b"    </edge>\n")?;
-    }
+    crate::stream::write_each(
+        &mut w,
+        &g.edges,
+        |b, i, e| {
+            write!(b, "    <edge id=\"e{i}\" source=\"")?;
+            xml_to(b, &e.source)?;
+            b.extend_from_slice(b"\" target=\"");
+            xml_to(b, &e.target)?;
+            b.extend_from_slice(b"\">\n");
+            data_rows(b, "e_", &edge_values(g, e))?;
+            b.extend_from_slice(b"    </edge>\n");
+            Ok(())
+        },
+        |e| e,
+    )?;
     w.write_all(b"  </graph>\n</graphml>\n")?;
     w.flush()
 }

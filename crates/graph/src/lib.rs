@@ -20,6 +20,7 @@ pub mod export;
 pub mod layout;
 pub mod model;
 pub mod resolve;
+mod stream;
 pub mod tabular;
 pub mod view;
 pub mod viewer;

@@ -390,7 +390,7 @@ impl Graph {
     /// Writes the graph as compact JSON with each node, edge, record, mention and removed
     /// entity on a line of its own (a line-oriented tool can take one edge at a time, and
     /// [`Graph::read`] need not hold the whole text), without holding the text in memory.
-    pub fn write_json(&self, w: impl std::io::Write) -> Result<(), GraphError> {
+    pub fn write_json(&self, w: impl std::io::Write + Send) -> Result<(), GraphError> {
         write_parts(
             w,
             Parts {
@@ -689,27 +689,31 @@ pub(crate) struct Parts<'a, N, E> {
 /// Writes a graph as compact JSON with each node, edge, record, mention and removed entity on
 /// a line of its own, streamed: the text is never held whole.
 pub(crate) fn write_parts<N, E>(
-    w: impl std::io::Write,
+    w: impl std::io::Write + Send,
     p: Parts<'_, N, E>,
 ) -> Result<(), GraphError>
 where
     N: IntoIterator,
-    N::Item: Serialize,
+    N::Item: Serialize + Sync,
     E: IntoIterator,
-    E::Item: Serialize,
+    E::Item: Serialize + Sync,
 {
-    fn list<T: Serialize>(
-        w: &mut impl std::io::Write,
+    fn list<T: Serialize + Sync>(
+        w: &mut (impl std::io::Write + Send),
         name: &str,
         items: impl IntoIterator<Item = T>,
     ) -> Result<(), GraphError> {
         let io = io_error("graph");
         write!(w, ",\"{name}\":[").map_err(&io)?;
-        for (i, x) in items.into_iter().enumerate() {
-            w.write_all(if i == 0 { b"\n" } else { b",\n" })
-                .map_err(&io)?;
-            serde_json::to_writer(&mut *w, &x).map_err(write_error)?;
-        }
+        crate::stream::write_each(
+            w,
+            items,
+            |b, i, x| {
+                b.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
+                serde_json::to_writer(&mut *b, x).map_err(write_error)
+            },
+            &io,
+        )?;
         w.write_all(b"\n]").map_err(io)
     }
     let mut w = std::io::BufWriter::with_capacity(1 << 20, w);
