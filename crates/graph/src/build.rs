@@ -263,6 +263,45 @@ pub struct BuildStats {
 }
 
 /// The number of `name` in `names`, given one when new.
+/// Lines read and parsed together by [`Builder::read_records`].
+const LINE_BATCH: usize = 1 << 14;
+
+/// Up to [`LINE_BATCH`] lines, without their line ends; fewer only at the end of input.
+fn read_lines(r: &mut impl BufRead) -> std::io::Result<Vec<String>> {
+    let mut lines = Vec::with_capacity(LINE_BATCH);
+    while lines.len() < LINE_BATCH {
+        let mut line = String::new();
+        if r.read_line(&mut line)? == 0 {
+            break;
+        }
+        if line.ends_with('\n') {
+            line.pop();
+            if line.ends_with('\r') {
+                line.pop();
+            }
+        }
+        lines.push(line);
+    }
+    Ok(lines)
+}
+
+/// Each line as a record (`None` for a blank line) or the parser's message.
+fn parse_lines(lines: &[String]) -> Vec<Result<Option<Rec>, String>> {
+    use rayon::prelude::*;
+    lines
+        .par_iter()
+        .with_min_len(256)
+        .map(|line| {
+            if line.trim().is_empty() {
+                return Ok(None);
+            }
+            serde_json::from_str(line)
+                .map(Some)
+                .map_err(|e| e.to_string())
+        })
+        .collect()
+}
+
 fn intern(ids: &mut HashMap<String, u32>, names: &mut Vec<String>, name: &str) -> u32 {
     if let Some(&i) = ids.get(name) {
         return i;
@@ -635,22 +674,61 @@ impl Builder {
 
     /// Reads JSONL records (the output of `peel features`, `peel ls --hash sha256`, or a
     /// case's `features.jsonl` / `files.jsonl`); other record kinds are counted and skipped.
-    pub fn read_records(&mut self, r: impl BufRead, name: &str) -> Result<(), GraphError> {
+    pub fn read_records(&mut self, mut r: impl BufRead, name: &str) -> Result<(), GraphError> {
         self.add_input(name);
-        for (n, line) in r.lines().enumerate() {
-            let line = line.map_err(|e| GraphError::Io {
-                path: name.to_string(),
-                source: e,
-            })?;
-            if line.trim().is_empty() {
-                continue;
+        let io_error = |e| GraphError::Io {
+            path: name.to_string(),
+            source: e,
+        };
+        // Lines are read in batches; each batch is parsed on all cores while the one before
+        // it is taken in, in order, so the result and the first error are those of reading
+        // line by line.
+        let mut first = 0u64;
+        let mut lines = read_lines(&mut r).map_err(io_error)?;
+        let mut parsed = parse_lines(&lines);
+        loop {
+            let next = if lines.len() < LINE_BATCH {
+                Ok(Vec::new())
+            } else {
+                read_lines(&mut r)
+            };
+            let (next_parsed, taken) = match &next {
+                Ok(next) => rayon::join(
+                    || parse_lines(next),
+                    || self.take_parsed(parsed, first, name),
+                ),
+                Err(_) => (Vec::new(), self.take_parsed(parsed, first, name)),
+            };
+            taken?;
+            let next = next.map_err(io_error)?;
+            if next.is_empty() {
+                return Ok(());
             }
-            let rec: Rec = serde_json::from_str(&line).map_err(|e| GraphError::Parse {
-                what: name.to_string(),
-                line: n as u64 + 1,
-                message: e.to_string(),
-            })?;
-            self.record(rec);
+            first += lines.len() as u64;
+            (lines, parsed) = (next, next_parsed);
+        }
+    }
+
+    /// Takes in the parsed lines of one batch, whose first line is line `first + 1`; stops at
+    /// the first that did not parse.
+    fn take_parsed(
+        &mut self,
+        parsed: Vec<Result<Option<Rec>, String>>,
+        first: u64,
+        name: &str,
+    ) -> Result<(), GraphError> {
+        for (i, p) in parsed.into_iter().enumerate() {
+            match p {
+                Ok(Some(rec)) => self.record(rec),
+                Ok(None) => {}
+                Err(message) => {
+                    return Err(GraphError::Parse {
+                        what: name.to_string(),
+                        line: first + i as u64 + 1,
+                        message,
+                    });
+                }
+            }
         }
         Ok(())
     }
@@ -1578,6 +1656,51 @@ mod tests {
             .unwrap();
         let stop = StopRule::parse_list("email:postmaster@example.com\n", "stop.txt").unwrap();
         b.finish_tables(&stop)
+    }
+
+    #[test]
+    fn batched_reading_takes_every_line_and_names_the_first_bad_one() {
+        // Past two batches, with CRLF ends and blank lines; then a bad line in the third.
+        let feature = |i: usize| {
+            format!(
+                r#"{{"record":"feature","kind":"email","value":"u{i}@example.org","locator_text":"a.img / f{i}","evidence":"a.img","offset":0,"scope":"file"}}"#
+            )
+        };
+        let total = 2 * LINE_BATCH + 10;
+        let mut text = String::new();
+        for i in 0..total {
+            if i % 1000 == 7 {
+                text.push_str("\r\n");
+            } else {
+                text.push_str(&feature(i));
+                text.push_str(if i % 2 == 0 { "\n" } else { "\r\n" });
+            }
+        }
+        let blanks = (0..total).filter(|i| i % 1000 == 7).count() as u64;
+        let mut b = Builder::new(BuildOptions::default());
+        b.read_records(text.as_bytes(), "f.jsonl").unwrap();
+        assert_eq!(b.stats.features, total as u64 - blanks);
+        let g = b.finish(&[]);
+        assert!(
+            g.nodes
+                .iter()
+                .any(|n| n.key == format!("email:u{}@example.org", total - 1))
+        );
+
+        let bad = 2 * LINE_BATCH + 3;
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        lines[bad - 1] = "{not json".to_string();
+        let mut b = Builder::new(BuildOptions::default());
+        let err = b
+            .read_records(lines.join("\n").as_bytes(), "f.jsonl")
+            .unwrap_err();
+        assert!(
+            matches!(&err, GraphError::Parse { what, line, .. } if what == "f.jsonl" && *line == bad as u64),
+            "{err}"
+        );
+        // Everything before the bad line was taken in, nothing after it.
+        let before = (0..bad - 1).filter(|i| i % 1000 != 7).count() as u64;
+        assert_eq!(b.stats.features, before);
     }
 
     #[test]
