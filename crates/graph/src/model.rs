@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Write as _;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::GraphError;
@@ -265,30 +266,77 @@ struct Lines<'n, R> {
 
 impl<R: std::io::BufRead> Lines<'_, R> {
     /// Reads the items of a list, one a line, up to the line that closes it and opens the
-    /// list (or field) `next`; that line is left in `self.line`.
-    fn list<T: serde::de::DeserializeOwned>(&mut self, next: &str) -> Result<Vec<T>, GraphError> {
+    /// list (or field) `next`; that line is left in `self.line`. Lines are read in batches
+    /// and each batch parsed on all cores; the first fault is reported as if read one by one.
+    fn list<T: serde::de::DeserializeOwned + Send>(
+        &mut self,
+        next: &str,
+    ) -> Result<Vec<T>, GraphError> {
+        const BATCH: usize = 1 << 14;
         let mut out = Vec::new();
+        // The batch's lines, end to end, and where each ends.
+        let mut text = String::new();
+        let mut ends: Vec<usize> = Vec::with_capacity(BATCH);
         loop {
-            self.line.clear();
-            self.n += 1;
-            let got = self
-                .r
-                .read_line(&mut self.line)
-                .map_err(io_error(self.name))?;
-            if got == 0 {
-                return Err(self.bad(self.n, format!("the graph ends before its `{next}`")));
-            }
-            let l = self.line.trim_end();
-            if let Some(rest) = l.strip_prefix("],") {
-                if rest.starts_with(&format!("\"{next}\":")) {
-                    return Ok(out);
+            text.clear();
+            ends.clear();
+            let first = self.n + 1;
+            let mut end = None;
+            while ends.len() < BATCH {
+                let start = text.len();
+                self.n += 1;
+                let got = match self.r.read_line(&mut text) {
+                    Ok(got) => got,
+                    Err(e) => {
+                        end = Some(Err(io_error(self.name)(e)));
+                        break;
+                    }
+                };
+                if got == 0 {
+                    end = Some(Err(
+                        self.bad(self.n, format!("the graph ends before its `{next}`"))
+                    ));
+                    break;
                 }
-                return Err(self.bad(self.n, format!("expected `{next}` here")));
+                let l = text.get(start..).unwrap_or_default().trim_end();
+                if let Some(rest) = l.strip_prefix("],") {
+                    end = Some(if rest.starts_with(&format!("\"{next}\":")) {
+                        Ok(())
+                    } else {
+                        Err(self.bad(self.n, format!("expected `{next}` here")))
+                    });
+                    self.line.clear();
+                    self.line.push_str(text.get(start..).unwrap_or_default());
+                    text.truncate(start);
+                    break;
+                }
+                ends.push(text.len());
             }
-            let item = l.strip_suffix(',').unwrap_or(l);
-            match serde_json::from_str(item) {
-                Ok(x) => out.push(x),
-                Err(e) => return Err(self.bad(self.n, e.to_string())),
+            let parsed: Vec<Result<T, String>> = (0..ends.len())
+                .into_par_iter()
+                .with_min_len(256)
+                .map(|k| {
+                    let from = if k == 0 {
+                        0
+                    } else {
+                        ends.get(k - 1).copied().unwrap_or(0)
+                    };
+                    let to = ends.get(k).copied().unwrap_or(from);
+                    let l = text.get(from..to).unwrap_or_default().trim_end();
+                    let item = l.strip_suffix(',').unwrap_or(l);
+                    serde_json::from_str(item).map_err(|e| e.to_string())
+                })
+                .collect();
+            for (k, p) in parsed.into_iter().enumerate() {
+                match p {
+                    Ok(x) => out.push(x),
+                    Err(m) => return Err(self.bad(first + k as u64, m)),
+                }
+            }
+            match end {
+                Some(Ok(())) => return Ok(out),
+                Some(Err(e)) => return Err(e),
+                None => {}
             }
         }
     }
@@ -906,6 +954,34 @@ mod tests {
         assert!(matches!(
             Graph::read(bad_edge.as_bytes(), "g"),
             Err(GraphError::Inconsistent(_))
+        ));
+    }
+
+    #[test]
+    fn long_lists_read_back_across_batches_and_a_bad_line_is_named() {
+        let mut g = full_graph();
+        for i in 0..40_000 {
+            g.nodes.push(Node {
+                key: format!("z{i:06}"),
+                ..Node::default()
+            });
+        }
+        let text = g.to_json().unwrap();
+        assert_eq!(Graph::read(text.as_bytes(), "g").unwrap(), g);
+        // A node cut short on line 30000, in the list's second batch.
+        let bad = 30_000;
+        let mut lines: Vec<&str> = text.split_inclusive('\n').collect();
+        lines[bad - 1] = "{\"key\":\n";
+        let damaged = lines.concat();
+        assert!(matches!(
+            Graph::read(damaged.as_bytes(), "g"),
+            Err(GraphError::Parse { line, .. }) if line == bad as u64
+        ));
+        // Cut at the end of that line: the list never closes.
+        let cut: String = lines[..bad].concat();
+        assert!(matches!(
+            Graph::read(cut.as_bytes(), "g"),
+            Err(GraphError::Parse { line, .. }) if line == bad as u64
         ));
     }
 
