@@ -262,7 +262,6 @@ pub struct BuildStats {
     pub unresolved: u64,
 }
 
-/// The number of `name` in `names`, given one when new.
 /// Lines read and parsed together by [`Builder::read_records`].
 const LINE_BATCH: usize = 1 << 14;
 
@@ -302,6 +301,7 @@ fn parse_lines(lines: &[String]) -> Vec<Result<Option<Rec>, String>> {
         .collect()
 }
 
+/// The number of `name` in `names`, given one when new.
 fn intern(ids: &mut HashMap<String, u32>, names: &mut Vec<String>, name: &str) -> u32 {
     if let Some(&i) = ids.get(name) {
         return i;
