@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::BufRead;
 
+use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 use serde::Deserialize;
 
@@ -137,6 +138,34 @@ struct EdgeAcc {
 }
 
 impl EdgeAcc {
+    /// Adds one piece of evidence: its weight, its source (numbered), its time where the
+    /// record has one in UTC form, and the citation while the list is under the cap `max`.
+    fn add(
+        &mut self,
+        directed: bool,
+        weight: f64,
+        sid: u32,
+        time: Option<&str>,
+        c: Cite,
+        max: usize,
+    ) {
+        self.directed = directed;
+        self.weight += weight;
+        self.count += 1;
+        self.add_source(sid);
+        if let Some(t) = time.filter(|t| is_utc_time(t)) {
+            self.add_times(t, t);
+        }
+        if self.evidence.len() < max {
+            // Most edges have one piece of evidence: room for one, not the four a first push
+            // would make.
+            if self.evidence.capacity() == 0 {
+                self.evidence.reserve_exact(1);
+            }
+            self.evidence.push(c);
+        }
+    }
+
     fn add_source(&mut self, sid: u32) {
         if !self.sources.contains(&sid) {
             self.sources.push(sid);
@@ -175,6 +204,37 @@ struct Group {
     /// The `feature` record for this object (what `seen-on` edges cite), once made.
     feature_record: Option<u32>,
     mentions: Vec<GroupMention>,
+}
+
+/// Two entities a part of a group links, with their mentions there.
+#[derive(Debug)]
+struct PairCite {
+    a: Id,
+    b: Id,
+    mentions: [u32; 2],
+    note: Option<String>,
+}
+
+/// A part of a group (the whole object, or one message in it): the record co-occurrence
+/// there cites, and the pairs it links, in the order they are cited.
+#[derive(Debug)]
+struct Part {
+    record: Record,
+    pairs: Vec<PairCite>,
+}
+
+/// A pair put in order of its first end, which is where it is placed: the other end and
+/// the citation.
+#[derive(Debug, Default)]
+struct Placed {
+    b: Id,
+    record: u32,
+    /// The record's source, numbered.
+    sid: u32,
+    /// Whether the record has a time in UTC form.
+    timed: bool,
+    mentions: [u32; 2],
+    note: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -608,21 +668,7 @@ impl Builder {
         let Some(e) = edge_acc(&mut self.edges, &mut self.edge_accs, (s, t, k)) else {
             return;
         };
-        e.directed = directed;
-        e.weight += weight;
-        e.count += 1;
-        e.add_source(sid);
-        if let Some(t) = time.filter(|t| is_utc_time(t)) {
-            e.add_times(t, t);
-        }
-        if e.evidence.len() < self.opts.max_evidence {
-            // Most edges have one piece of evidence: room for one, not the four a first push
-            // would make.
-            if e.evidence.capacity() == 0 {
-                e.evidence.reserve_exact(1);
-            }
-            e.evidence.push(c);
-        }
+        e.add(directed, weight, sid, time, c, self.opts.max_evidence);
     }
 
     fn evidence_node(&mut self, item: &str) -> Id {
@@ -1044,98 +1090,295 @@ impl Builder {
         self.notes.extend(g.notes);
     }
 
-    fn pair_groups(&mut self, stopped: &[bool]) {
-        let groups = std::mem::take(&mut self.groups);
-        let co = self.kind_id("co-occurs");
-        // Room for the pairs the groups can make (a bound, not touched until used), so that
-        // the edge tables are not copied as they grow.
-        let room: usize = groups
-            .iter()
-            .map(|g| {
-                let n = g.mentions.len().min(self.opts.max_group);
-                n * n.saturating_sub(1) / 2
-            })
-            .sum();
-        self.edges.reserve(room);
-        self.edge_accs.reserve(room);
-        let mut too_big: Vec<(String, usize)> = Vec::new();
-        for g in groups {
-            let mentions: Vec<GroupMention> = g
-                .mentions
+    /// The pairs of one group: for each part of it (the whole object, or each message in it)
+    /// a record and the pairs of entities it links, in the order they are cited; and the
+    /// parts too large to pair. Reads the builder only, so groups are paired on all cores.
+    fn pair_group(
+        &self,
+        g: Group,
+        stopped: &[bool],
+        too_big: &mut Vec<(String, usize)>,
+    ) -> Vec<Part> {
+        let mentions: Vec<GroupMention> = g
+            .mentions
+            .into_iter()
+            .filter(|m| !stopped.get(m.node as usize).copied().unwrap_or(false))
+            .collect();
+        if g.windowed || self.opts.file_window.is_some() {
+            let w = if g.windowed {
+                self.opts.window
+            } else {
+                self.opts.file_window.unwrap_or(self.opts.window)
+            };
+            return self
+                .window_part(g.object, g.source, mentions, w)
                 .into_iter()
-                .filter(|m| !stopped.get(m.node as usize).copied().unwrap_or(false))
                 .collect();
-            if g.windowed || self.opts.file_window.is_some() {
-                let w = if g.windowed {
-                    self.opts.window
-                } else {
-                    self.opts.file_window.unwrap_or(self.opts.window)
-                };
-                self.pair_window(&g.object, &g.source, mentions, w, co);
+        }
+        // Split by message where the object holds messages.
+        let mut spans = self.messages.get(&g.object).cloned().unwrap_or_default();
+        spans.sort_by_key(|s| s.offset);
+        let mut parts: BTreeMap<Option<usize>, Vec<GroupMention>> = BTreeMap::new();
+        for m in mentions {
+            let i = spans
+                .partition_point(|s| s.offset <= m.offset)
+                .checked_sub(1)
+                .filter(|&i| spans.get(i).is_some_and(|s| m.offset - s.offset < s.length));
+            parts.entry(i).or_default().push(m);
+        }
+        let mut out = Vec::new();
+        for (i, ms) in parts {
+            let span = i.and_then(|i| spans.get(i));
+            let mut first: Vec<GroupMention> = Vec::new();
+            for m in ms {
+                if !first.iter().any(|f| f.node == m.node) {
+                    first.push(m);
+                }
+            }
+            let locator = match span {
+                Some(s) => format!("{} / @{:#x}", g.object, s.offset),
+                None => g.object.clone(),
+            };
+            if first.len() > self.opts.max_group {
+                too_big.push((locator, first.len()));
                 continue;
             }
-            // Split by message where the object holds messages.
-            let mut spans = self.messages.get(&g.object).cloned().unwrap_or_default();
-            spans.sort_by_key(|s| s.offset);
-            let mut parts: BTreeMap<Option<usize>, Vec<GroupMention>> = BTreeMap::new();
-            for m in mentions {
-                let i = spans
-                    .partition_point(|s| s.offset <= m.offset)
-                    .checked_sub(1)
-                    .filter(|&i| spans.get(i).is_some_and(|s| m.offset - s.offset < s.length));
-                parts.entry(i).or_default().push(m);
+            if first.len() < 2 {
+                continue;
             }
-            for (i, ms) in parts {
-                let span = i.and_then(|i| spans.get(i));
-                let mut first: Vec<GroupMention> = Vec::new();
-                for m in ms {
-                    if !first.iter().any(|f| f.node == m.node) {
-                        first.push(m);
-                    }
-                }
-                let locator = match span {
-                    Some(s) => format!("{} / @{:#x}", g.object, s.offset),
-                    None => g.object.clone(),
-                };
-                if first.len() > self.opts.max_group {
-                    too_big.push((locator, first.len()));
-                    continue;
-                }
-                if first.len() < 2 {
-                    continue;
-                }
-                first.sort_by(|a, b| self.key_of(a.node).cmp(self.key_of(b.node)));
-                let record = self.new_record(match span {
-                    Some(s) => Record {
-                        record: "same-message".into(),
-                        source: g.source.clone(),
-                        locator,
-                        time: s.time.clone(),
-                        note: Some(match &s.subject {
-                            Some(sub) => format!("same message (Subject: {sub})"),
-                            None => "same message".to_string(),
-                        }),
-                    },
-                    None => Record {
-                        record: "same-object".into(),
-                        source: g.source.clone(),
-                        locator,
-                        time: None,
-                        note: Some("same object".to_string()),
-                    },
-                });
-                for (x, a) in first.iter().enumerate() {
-                    for b in first.iter().skip(x + 1) {
-                        if trivial_pair(self.key_of(a.node), self.key_of(b.node)) {
-                            continue;
-                        }
-                        let c = Cite {
-                            record,
-                            mentions: vec![a.mention, b.mention],
+            first.sort_by(|a, b| self.key_of(a.node).cmp(self.key_of(b.node)));
+            let record = match span {
+                Some(s) => Record {
+                    record: "same-message".into(),
+                    source: g.source.clone(),
+                    locator,
+                    time: s.time.clone(),
+                    note: Some(match &s.subject {
+                        Some(sub) => format!("same message (Subject: {sub})"),
+                        None => "same message".to_string(),
+                    }),
+                },
+                None => Record {
+                    record: "same-object".into(),
+                    source: g.source.clone(),
+                    locator,
+                    time: None,
+                    note: Some("same object".to_string()),
+                },
+            };
+            let mut pairs = Vec::new();
+            for (x, a) in first.iter().enumerate() {
+                for b in first.iter().skip(x + 1) {
+                    if !trivial_pair(self.key_of(a.node), self.key_of(b.node)) {
+                        pairs.push(PairCite {
+                            a: a.node,
+                            b: b.node,
+                            mentions: [a.mention, b.mention],
                             note: None,
-                        };
-                        self.cite(a.node, b.node, co, false, 1.0, c);
+                        });
                     }
+                }
+            }
+            out.push(Part { record, pairs });
+        }
+        out
+    }
+
+    /// The pairs of a group whose entities co-occur when at most `w` bytes apart: the first
+    /// close pair of each two entities, with how many close pairs they make.
+    fn window_part(
+        &self,
+        object: String,
+        source: String,
+        mut ms: Vec<GroupMention>,
+        w: u64,
+    ) -> Option<Part> {
+        ms.sort_by(|a, b| {
+            a.offset
+                .cmp(&b.offset)
+                .then_with(|| self.key_of(a.node).cmp(self.key_of(b.node)))
+        });
+        let mut found: BTreeMap<(Id, Id), (usize, usize, u64)> = BTreeMap::new();
+        for (i, a) in ms.iter().enumerate() {
+            for (j, b) in ms.iter().enumerate().skip(i + 1) {
+                if b.offset.saturating_sub(a.offset) > w {
+                    break;
+                }
+                let (ka, kb) = (self.key_of(a.node), self.key_of(b.node));
+                if a.node == b.node || trivial_pair(ka, kb) {
+                    continue;
+                }
+                let (x, y, xi, yi) = if ka < kb {
+                    (a.node, b.node, i, j)
+                } else {
+                    (b.node, a.node, j, i)
+                };
+                found
+                    .entry((x, y))
+                    .and_modify(|p| p.2 += 1)
+                    .or_insert((xi, yi, 1));
+            }
+        }
+        if found.is_empty() {
+            return None;
+        }
+        let pairs = found
+            .into_iter()
+            .filter_map(|((x, y), (xi, yi, n))| {
+                let (a, b) = (ms.get(xi)?, ms.get(yi)?);
+                Some(PairCite {
+                    a: x,
+                    b: y,
+                    mentions: [a.mention, b.mention],
+                    note: Some(format!(
+                        "{} bytes apart{}",
+                        b.offset.abs_diff(a.offset),
+                        if n > 1 {
+                            format!("; {n} close pairs here")
+                        } else {
+                            String::new()
+                        }
+                    )),
+                })
+            })
+            .collect();
+        Some(Part {
+            record: Record {
+                record: "window".into(),
+                source,
+                locator: object,
+                time: None,
+                note: Some(format!("within {w} bytes")),
+            },
+            pairs,
+        })
+    }
+
+    /// Pairs the entities of every group into `co-occurs` edges. Groups are paired on all
+    /// cores; their records are then stored in group order, and the pairs put in order of
+    /// their ends (a stable counting sort, so each edge's evidence keeps the order it was
+    /// found in) and made into edges one run at a time. Returns the edges made that were not
+    /// in the edge index before (they are not added to it).
+    fn pair_groups(&mut self, stopped: &[bool]) -> Vec<((Id, Id, u32), u32)> {
+        let groups = std::mem::take(&mut self.groups);
+        let co = self.kind_id("co-occurs");
+        let paired: Vec<_> = {
+            let this = &*self;
+            groups
+                .into_par_iter()
+                .with_min_len(64)
+                .map(|g| {
+                    let mut big = Vec::new();
+                    let parts = this.pair_group(g, stopped, &mut big);
+                    (parts, big)
+                })
+                .collect()
+        };
+        // How many pairs each node begins, and where its pairs start in `placed`.
+        let n = self.nodes.len();
+        let mut start = vec![0usize; n + 1];
+        for c in paired.iter().flat_map(|p| &p.0).flat_map(|p| &p.pairs) {
+            if let Some(x) = start.get_mut(c.a as usize + 1) {
+                *x += 1;
+            }
+        }
+        for i in 1..start.len() {
+            let before = start.get(i - 1).copied().unwrap_or(0);
+            if let Some(x) = start.get_mut(i) {
+                *x += before;
+            }
+        }
+        let total = start.last().copied().unwrap_or(0);
+        self.edge_accs.reserve(total);
+        let mut placed: Vec<Placed> = Vec::with_capacity(total);
+        placed.resize_with(total, Placed::default);
+        let mut next = start.clone();
+        let mut too_big: Vec<(String, usize)> = Vec::new();
+        for (parts, big) in paired {
+            too_big.extend(big);
+            for part in parts {
+                let sid = intern(
+                    &mut self.source_ids,
+                    &mut self.source_names,
+                    &part.record.source,
+                );
+                let timed = part.record.time.as_deref().is_some_and(is_utc_time);
+                let record = self.new_record(part.record);
+                for c in part.pairs {
+                    let Some(slot) = next.get_mut(c.a as usize) else {
+                        continue;
+                    };
+                    if let Some(p) = placed.get_mut(*slot) {
+                        *p = Placed {
+                            b: c.b,
+                            record,
+                            sid,
+                            timed,
+                            mentions: c.mentions,
+                            note: c.note,
+                        };
+                    }
+                    *slot += 1;
+                }
+            }
+        }
+        drop(next);
+        // Edges of this kind made before (from stored graphs) take these pairs after theirs.
+        let merge = self.edges.keys().any(|k| k.2 == co);
+        let max = self.opts.max_evidence;
+        let mut made = Vec::new();
+        let mut from = 0usize;
+        for (a, &to) in start.iter().skip(1).enumerate() {
+            let Some(slice) = placed.get_mut(from..to) else {
+                break;
+            };
+            from = to;
+            slice.sort_by_key(|p| p.b);
+            for run in slice.chunk_by_mut(|x, y| x.b == y.b) {
+                let Some(b) = run.first().map(|p| p.b) else {
+                    continue;
+                };
+                let key = (a as Id, b, co);
+                let old = if merge {
+                    self.edges.get(&key).copied()
+                } else {
+                    None
+                };
+                let i = match old {
+                    Some(i) => i,
+                    None => {
+                        let i = self.edge_accs.len() as u32;
+                        self.edge_accs.push(EdgeAcc::default());
+                        made.push((key, i));
+                        i
+                    }
+                };
+                let Some(e) = self.edge_accs.get_mut(i as usize) else {
+                    continue;
+                };
+                if e.evidence.capacity() == 0 {
+                    e.evidence.reserve_exact(run.len().min(max));
+                }
+                for p in run.iter_mut() {
+                    let time = if p.timed {
+                        self.records
+                            .get(p.record as usize)
+                            .and_then(|r| r.time.as_deref())
+                    } else {
+                        None
+                    };
+                    e.add(
+                        false,
+                        1.0,
+                        p.sid,
+                        time,
+                        Cite {
+                            record: p.record,
+                            mentions: p.mentions.to_vec(),
+                            note: p.note.take(),
+                        },
+                        max,
+                    );
                 }
             }
         }
@@ -1154,72 +1397,7 @@ impl Builder {
                 if too_big.len() > 10 { "; …" } else { "" }
             ));
         }
-    }
-
-    fn pair_window(
-        &mut self,
-        object: &str,
-        source: &str,
-        mut ms: Vec<GroupMention>,
-        w: u64,
-        co: u32,
-    ) {
-        ms.sort_by(|a, b| {
-            a.offset
-                .cmp(&b.offset)
-                .then_with(|| self.key_of(a.node).cmp(self.key_of(b.node)))
-        });
-        // First close pair of each entity pair in this object, and how many close pairs.
-        let mut pairs: BTreeMap<(Id, Id), (usize, usize, u64)> = BTreeMap::new();
-        for (i, a) in ms.iter().enumerate() {
-            for (j, b) in ms.iter().enumerate().skip(i + 1) {
-                if b.offset.saturating_sub(a.offset) > w {
-                    break;
-                }
-                let (ka, kb) = (self.key_of(a.node), self.key_of(b.node));
-                if a.node == b.node || trivial_pair(ka, kb) {
-                    continue;
-                }
-                let (x, y, xi, yi) = if ka < kb {
-                    (a.node, b.node, i, j)
-                } else {
-                    (b.node, a.node, j, i)
-                };
-                pairs
-                    .entry((x, y))
-                    .and_modify(|p| p.2 += 1)
-                    .or_insert((xi, yi, 1));
-            }
-        }
-        if pairs.is_empty() {
-            return;
-        }
-        let record = self.new_record(Record {
-            record: "window".into(),
-            source: source.to_string(),
-            locator: object.to_string(),
-            time: None,
-            note: Some(format!("within {w} bytes")),
-        });
-        for ((x, y), (xi, yi, n)) in pairs {
-            let (Some(a), Some(b)) = (ms.get(xi), ms.get(yi)) else {
-                continue;
-            };
-            let c = Cite {
-                record,
-                mentions: vec![a.mention, b.mention],
-                note: Some(format!(
-                    "{} bytes apart{}",
-                    b.offset.abs_diff(a.offset),
-                    if n > 1 {
-                        format!("; {n} close pairs here")
-                    } else {
-                        String::new()
-                    }
-                )),
-            };
-            self.cite(x, y, co, false, 1.0, c);
-        }
+        made
     }
 
     /// Applies the stop list and pairs co-occurring entities, and returns the graph.
@@ -1251,7 +1429,7 @@ impl Builder {
                 }
             }
         }
-        self.pair_groups(&stopped);
+        let paired = self.pair_groups(&stopped);
         let is_stopped = |id: Id| stopped.get(id as usize).copied().unwrap_or(false);
         let capped = self
             .edge_accs
@@ -1273,8 +1451,9 @@ impl Builder {
         let source_rank = ranks(&by_name);
         let mut dropped_edges = 0u64;
         // (source rank, target rank, kind rank, edge number) of every edge kept.
-        let mut sorted: Vec<(u32, u32, u32, u32)> = Vec::with_capacity(self.edges.len());
-        for (&(s, t, k), &i) in &std::mem::take(&mut self.edges) {
+        let index = std::mem::take(&mut self.edges);
+        let mut sorted: Vec<(u32, u32, u32, u32)> = Vec::with_capacity(index.len() + paired.len());
+        for (&(s, t, k), &i) in index.iter().chain(paired.iter().map(|(k, i)| (k, i))) {
             if is_stopped(s) || is_stopped(t) {
                 dropped_edges += 1;
             } else {
@@ -1282,7 +1461,7 @@ impl Builder {
                 sorted.push((rank_of(s), rank_of(t), k, i));
             }
         }
-        sorted.sort_unstable();
+        sorted.par_sort_unstable();
         // Evidence nodes left without any edge (everything on them stopped) are dropped too.
         let mut used = vec![false; self.nodes.len()];
         // Citations renumbered in edge order, and each edge's sources put in name order.
