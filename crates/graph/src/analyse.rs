@@ -109,7 +109,7 @@ impl<'g> Net<'g> {
             }
             ends.push(((a.min(b), a.max(b)), ei));
         }
-        ends.sort_unstable();
+        ends.par_sort_unstable();
         let mut pairs: Vec<(usize, usize)> = Vec::new();
         let mut pair_start: Vec<usize> = Vec::new();
         let pair_edges: Vec<usize> = ends.iter().map(|&(_, ei)| ei).collect();
@@ -123,7 +123,17 @@ impl<'g> Net<'g> {
         drop(ends);
         // Each linked pair with the sum of its edges' weights (in edge order), in pair order
         // so that every result is the same run to run.
-        let mut adj = vec![Vec::new(); n];
+        // Each node's list is made with room for exactly its links, and comes out sorted:
+        // a node's smaller neighbours come from pairs before all of those with its larger ones,
+        // and each in pair order.
+        let mut degree = vec![0usize; n];
+        for &(a, b) in &pairs {
+            degree[a] += 1;
+            degree[b] += 1;
+        }
+        let mut adj: Vec<Vec<(usize, f64)>> =
+            degree.iter().map(|&d| Vec::with_capacity(d)).collect();
+        drop(degree);
         for (i, &(a, b)) in pairs.iter().enumerate() {
             let w = pair_edges[pair_start[i]..pair_start[i + 1]]
                 .iter()
@@ -131,9 +141,7 @@ impl<'g> Net<'g> {
             adj[a].push((b, w));
             adj[b].push((a, w));
         }
-        for l in &mut adj {
-            l.sort_by_key(|x| x.0);
-        }
+        debug_assert!(adj.iter().all(|l| l.is_sorted_by_key(|x| x.0)));
         Net {
             graph,
             pairs,

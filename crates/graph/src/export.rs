@@ -49,12 +49,22 @@ impl Metrics {
     /// Computes every measure over the links `sel` admits.
     pub fn compute(g: &Graph, sel: &EdgeSelect) -> Metrics {
         let net = Net::new(g, sel);
+        // Louvain runs on one core: beside the measures that spread over all of them.
+        let (communities, (pagerank, betweenness)) = rayon::join(
+            || net.louvain(),
+            || {
+                (
+                    net.pagerank(),
+                    net.betweenness(EXACT_BETWEENNESS, betweenness_samples(net.link_count())),
+                )
+            },
+        );
         Metrics {
             degree: net.degree(),
             weighted: net.weighted_degree(),
-            pagerank: net.pagerank(),
-            betweenness: net.betweenness(EXACT_BETWEENNESS, betweenness_samples(net.link_count())),
-            communities: net.louvain(),
+            pagerank,
+            betweenness,
+            communities,
             components: net.components(),
         }
     }

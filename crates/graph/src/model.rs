@@ -224,7 +224,28 @@ struct Head<'a> {
     inputs: Cow<'a, [String]>,
     #[serde(default)]
     settings: Cow<'a, BTreeMap<String, String>>,
+    /// How many items each list holds: a reader's hint for the room to make, never trusted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    counts: Option<Counts>,
 }
+
+/// The lengths of a stored graph's lists, written in its head.
+#[derive(Serialize, Deserialize, Clone, Copy, Default)]
+struct Counts {
+    #[serde(default)]
+    nodes: u64,
+    #[serde(default)]
+    edges: u64,
+    #[serde(default)]
+    records: u64,
+    #[serde(default)]
+    mentions: u64,
+    #[serde(default)]
+    removed: u64,
+}
+
+/// Most items room is made for ahead from a head's counts; a longer list grows as it is read.
+const MOST_ROOM: u64 = 1 << 26;
 
 /// Refuses a document that is not a graph of this schema version.
 fn check_format(format: &str, version: u32) -> Result<(), GraphError> {
@@ -271,9 +292,14 @@ impl<R: std::io::BufRead> Lines<'_, R> {
     fn list<T: serde::de::DeserializeOwned + Send>(
         &mut self,
         next: &str,
+        count: u64,
     ) -> Result<Vec<T>, GraphError> {
         const BATCH: usize = 1 << 14;
         let mut out = Vec::new();
+        // Room for the items the head counts, so a long list is not copied as it grows; a
+        // count that is wrong only costs room or copies, and room that cannot be had is not
+        // made.
+        let _ = out.try_reserve_exact(count.min(MOST_ROOM) as usize);
         // The batch's lines, end to end, and where each ends.
         let mut text = String::new();
         let mut ends: Vec<usize> = Vec::with_capacity(BATCH);
@@ -479,11 +505,12 @@ impl Graph {
         };
         let h = h.map_err(|e| lines.bad(1, e.to_string()))?;
         check_format(&h.format, h.version)?;
-        let nodes = lines.list("edges")?;
-        let edges = lines.list("records")?;
-        let records = lines.list("mentions")?;
-        let mentions = lines.list("removed")?;
-        let removed = lines.list("notes")?;
+        let c = h.counts.unwrap_or_default();
+        let nodes = lines.list("edges", c.nodes)?;
+        let edges = lines.list("records", c.edges)?;
+        let records = lines.list("mentions", c.records)?;
+        let mentions = lines.list("removed", c.mentions)?;
+        let removed = lines.list("notes", c.removed)?;
         // What is left of the last line: the notes and the closing brace.
         #[derive(Deserialize)]
         struct Tail {
@@ -626,7 +653,8 @@ impl Graph {
             .map(|(i, n)| (n.key.as_str(), i))
             .collect();
         self.edges
-            .iter()
+            .par_iter()
+            .with_min_len(1 << 12)
             .map(|e| {
                 Some((
                     *index.get(e.source.as_str())?,
@@ -742,8 +770,10 @@ pub(crate) fn write_parts<N, E>(
 ) -> Result<(), GraphError>
 where
     N: IntoIterator,
+    N::IntoIter: ExactSizeIterator,
     N::Item: Serialize + Sync,
     E: IntoIterator,
+    E::IntoIter: ExactSizeIterator,
     E::Item: Serialize + Sync,
 {
     fn list<T: Serialize + Sync>(
@@ -766,18 +796,26 @@ where
     }
     let mut w = std::io::BufWriter::with_capacity(1 << 20, w);
     let io = io_error("graph");
+    let (nodes, edges) = (p.nodes.into_iter(), p.edges.into_iter());
     let head = serde_json::to_string(&Head {
         format: Cow::Borrowed(p.format),
         version: p.version,
         inputs: Cow::Borrowed(p.inputs),
         settings: Cow::Borrowed(p.settings),
+        counts: Some(Counts {
+            nodes: nodes.len() as u64,
+            edges: edges.len() as u64,
+            records: p.records.len() as u64,
+            mentions: p.mentions.len() as u64,
+            removed: p.removed.len() as u64,
+        }),
     })
     .map_err(write_error)?;
     // The head object without its closing brace, then each list in turn.
     w.write_all(head.strip_suffix('}').unwrap_or(&head).as_bytes())
         .map_err(&io)?;
-    list(&mut w, "nodes", p.nodes)?;
-    list(&mut w, "edges", p.edges)?;
+    list(&mut w, "nodes", nodes)?;
+    list(&mut w, "edges", edges)?;
     list(&mut w, "records", p.records)?;
     list(&mut w, "mentions", p.mentions)?;
     list(&mut w, "removed", p.removed)?;
