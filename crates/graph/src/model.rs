@@ -244,8 +244,9 @@ struct Counts {
     removed: u64,
 }
 
-/// Most items room is made for ahead from a head's counts; a longer list grows as it is read.
-const MOST_ROOM: u64 = 1 << 26;
+/// Most bytes of room made ahead for a list from a head's counts; a longer list grows as it
+/// is read.
+const MOST_ROOM: usize = 1 << 32;
 
 /// Refuses a document that is not a graph of this schema version.
 fn check_format(format: &str, version: u32) -> Result<(), GraphError> {
@@ -299,7 +300,8 @@ impl<R: std::io::BufRead> Lines<'_, R> {
         // Room for the items the head counts, so a long list is not copied as it grows; a
         // count that is wrong only costs room or copies, and room that cannot be had is not
         // made.
-        let _ = out.try_reserve_exact(count.min(MOST_ROOM) as usize);
+        let most = MOST_ROOM / std::mem::size_of::<T>().max(1);
+        let _ = out.try_reserve_exact(usize::try_from(count).unwrap_or(most).min(most));
         // The batch's lines, end to end, and where each ends.
         let mut text = String::new();
         let mut ends: Vec<usize> = Vec::with_capacity(BATCH);
@@ -955,6 +957,39 @@ mod tests {
             assert_eq!(Graph::read(one_line.as_bytes(), "g").unwrap(), g);
             let pretty = serde_json::to_string_pretty(&g).unwrap();
             assert_eq!(Graph::read(pretty.as_bytes(), "g").unwrap(), g);
+        }
+    }
+
+    #[test]
+    fn the_head_counts_the_lists_and_a_wrong_count_changes_nothing() {
+        let g = full_graph();
+        let text = g.to_json().unwrap();
+        let head = text.lines().next().unwrap();
+        let want = format!(
+            "\"counts\":{{\"nodes\":{},\"edges\":{},\"records\":{},\"mentions\":{},\"removed\":{}}}",
+            g.nodes.len(),
+            g.edges.len(),
+            g.records.len(),
+            g.mentions.len(),
+            g.removed.len()
+        );
+        assert!(head.contains(&want), "{head}");
+        // The counts are only a hint: none, too few, or more than memory could hold.
+        let at = head.find("\"counts\":").unwrap();
+        let end = at + head[at..].find('}').unwrap() + 1;
+        for counts in [
+            String::new(),
+            "\"counts\":{\"nodes\":0,\"edges\":0},".to_string(),
+            format!(
+                "\"counts\":{{\"nodes\":{},\"edges\":{}}},",
+                u64::MAX,
+                1u64 << 60
+            ),
+        ] {
+            let other = format!("{}{counts}{}", &head[..at], &head[end + 1..]);
+            let t = text.replacen(head, &other, 1);
+            assert_ne!(t, text);
+            assert_eq!(Graph::read(t.as_bytes(), "g").unwrap(), g);
         }
     }
 
