@@ -286,85 +286,124 @@ struct Lines<'n, R> {
     name: &'n str,
 }
 
+/// A batch of a list's lines, end to end, with where each ends.
+#[derive(Default)]
+struct Batch {
+    text: String,
+    ends: Vec<usize>,
+    /// Number of its first line.
+    first: u64,
+    /// How the list ended in it, when it did: at the line that opens `next` (`Ok`), or at a
+    /// fault (a read error, the end of the text, some other line).
+    end: Option<Result<(), GraphError>>,
+}
+
+impl Batch {
+    /// Parses each line of the batch (without its closing comma) on all cores.
+    fn parse<T: serde::de::DeserializeOwned + Send>(&self) -> Vec<Result<T, String>> {
+        (0..self.ends.len())
+            .into_par_iter()
+            .with_min_len(256)
+            .map(|k| {
+                let from = if k == 0 {
+                    0
+                } else {
+                    self.ends.get(k - 1).copied().unwrap_or(0)
+                };
+                let to = self.ends.get(k).copied().unwrap_or(from);
+                let l = self.text.get(from..to).unwrap_or_default().trim_end();
+                let item = l.strip_suffix(',').unwrap_or(l);
+                serde_json::from_str(item).map_err(|e| e.to_string())
+            })
+            .collect()
+    }
+}
+
 impl<R: std::io::BufRead> Lines<'_, R> {
+    /// Lines in a batch.
+    const BATCH: usize = 1 << 14;
+
+    /// Reads the next batch of a list's lines into `b`, up to the line that closes the list
+    /// and opens `next` (left in `self.line`).
+    fn read_batch(&mut self, next: &str, b: &mut Batch) {
+        b.text.clear();
+        b.ends.clear();
+        b.first = self.n + 1;
+        b.end = None;
+        while b.ends.len() < Self::BATCH {
+            let start = b.text.len();
+            self.n += 1;
+            let got = match self.r.read_line(&mut b.text) {
+                Ok(got) => got,
+                Err(e) => {
+                    b.end = Some(Err(io_error(self.name)(e)));
+                    return;
+                }
+            };
+            if got == 0 {
+                b.end = Some(Err(
+                    self.bad(self.n, format!("the graph ends before its `{next}`"))
+                ));
+                return;
+            }
+            let l = b.text.get(start..).unwrap_or_default().trim_end();
+            if let Some(rest) = l.strip_prefix("],") {
+                b.end = Some(if rest.starts_with(&format!("\"{next}\":")) {
+                    Ok(())
+                } else {
+                    Err(self.bad(self.n, format!("expected `{next}` here")))
+                });
+                self.line.clear();
+                self.line.push_str(b.text.get(start..).unwrap_or_default());
+                b.text.truncate(start);
+                return;
+            }
+            b.ends.push(b.text.len());
+        }
+    }
+
     /// Reads the items of a list, one a line, up to the line that closes it and opens the
-    /// list (or field) `next`; that line is left in `self.line`. Lines are read in batches
-    /// and each batch parsed on all cores; the first fault is reported as if read one by one.
+    /// list (or field) `next`; that line is left in `self.line`. `count` is how many the head
+    /// says there are (room is made for them; the list is read to its end whatever it says).
+    /// Lines are read in batches, each parsed on all cores while the next is read; the first
+    /// fault is reported as if the lines were read one by one.
     fn list<T: serde::de::DeserializeOwned + Send>(
         &mut self,
         next: &str,
         count: u64,
     ) -> Result<Vec<T>, GraphError> {
-        const BATCH: usize = 1 << 14;
         let mut out = Vec::new();
         // Room for the items the head counts, so a long list is not copied as it grows; a
         // count that is wrong only costs room or copies, and room that cannot be had is not
         // made.
         let most = MOST_ROOM / std::mem::size_of::<T>().max(1);
         let _ = out.try_reserve_exact(usize::try_from(count).unwrap_or(most).min(most));
-        // The batch's lines, end to end, and where each ends.
-        let mut text = String::new();
-        let mut ends: Vec<usize> = Vec::with_capacity(BATCH);
+        let (mut cur, mut ahead) = (Batch::default(), Batch::default());
+        self.read_batch(next, &mut cur);
         loop {
-            text.clear();
-            ends.clear();
-            let first = self.n + 1;
-            let mut end = None;
-            while ends.len() < BATCH {
-                let start = text.len();
-                self.n += 1;
-                let got = match self.r.read_line(&mut text) {
-                    Ok(got) => got,
-                    Err(e) => {
-                        end = Some(Err(io_error(self.name)(e)));
-                        break;
-                    }
-                };
-                if got == 0 {
-                    end = Some(Err(
-                        self.bad(self.n, format!("the graph ends before its `{next}`"))
-                    ));
-                    break;
-                }
-                let l = text.get(start..).unwrap_or_default().trim_end();
-                if let Some(rest) = l.strip_prefix("],") {
-                    end = Some(if rest.starts_with(&format!("\"{next}\":")) {
-                        Ok(())
-                    } else {
-                        Err(self.bad(self.n, format!("expected `{next}` here")))
-                    });
-                    self.line.clear();
-                    self.line.push_str(text.get(start..).unwrap_or_default());
-                    text.truncate(start);
-                    break;
-                }
-                ends.push(text.len());
-            }
-            let parsed: Vec<Result<T, String>> = (0..ends.len())
-                .into_par_iter()
-                .with_min_len(256)
-                .map(|k| {
-                    let from = if k == 0 {
-                        0
-                    } else {
-                        ends.get(k - 1).copied().unwrap_or(0)
-                    };
-                    let to = ends.get(k).copied().unwrap_or(from);
-                    let l = text.get(from..to).unwrap_or_default().trim_end();
-                    let item = l.strip_suffix(',').unwrap_or(l);
-                    serde_json::from_str(item).map_err(|e| e.to_string())
+            let parsed: Vec<Result<T, String>> = if cur.end.is_some() {
+                cur.parse()
+            } else {
+                // The reader stays on this thread (it need not be `Send`); the parse runs
+                // on the pool from a thread of its own meanwhile.
+                let (b, this) = (&cur, &mut *self);
+                std::thread::scope(|s| {
+                    let parsing = s.spawn(|| b.parse());
+                    this.read_batch(next, &mut ahead);
+                    parsing.join()
                 })
-                .collect();
+                .map_err(|_| self.bad(cur.first, "the parse of these lines failed".into()))?
+            };
             for (k, p) in parsed.into_iter().enumerate() {
                 match p {
                     Ok(x) => out.push(x),
-                    Err(m) => return Err(self.bad(first + k as u64, m)),
+                    Err(m) => return Err(self.bad(cur.first + k as u64, m)),
                 }
             }
-            match end {
+            match cur.end.take() {
                 Some(Ok(())) => return Ok(out),
                 Some(Err(e)) => return Err(e),
-                None => {}
+                None => std::mem::swap(&mut cur, &mut ahead),
             }
         }
     }
