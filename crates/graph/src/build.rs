@@ -14,6 +14,7 @@ use crate::model::{
     Removed, Renumber, VERSION, write_parts,
 };
 use crate::resolve::{self, Resolved};
+use crate::stream::{self, BatchEnd, LineBatch};
 
 /// How records become edges.
 #[derive(Debug, Clone)]
@@ -323,42 +324,16 @@ pub struct BuildStats {
 }
 
 /// Lines read and parsed together by [`Builder::read_records`].
-const LINE_BATCH: usize = 1 << 14;
-
-/// Up to [`LINE_BATCH`] lines, without their line ends; fewer only at the end of input.
-fn read_lines(r: &mut impl BufRead) -> std::io::Result<Vec<String>> {
-    let mut lines = Vec::with_capacity(LINE_BATCH);
-    while lines.len() < LINE_BATCH {
-        let mut line = String::new();
-        if r.read_line(&mut line)? == 0 {
-            break;
-        }
-        if line.ends_with('\n') {
-            line.pop();
-            if line.ends_with('\r') {
-                line.pop();
-            }
-        }
-        lines.push(line);
-    }
-    Ok(lines)
-}
-
 /// Each line as a record (`None` for a blank line) or the parser's message.
-fn parse_lines(lines: &[String]) -> Vec<Result<Option<Rec>, String>> {
-    use rayon::prelude::*;
-    lines
-        .par_iter()
-        .with_min_len(256)
-        .map(|line| {
-            if line.trim().is_empty() {
-                return Ok(None);
-            }
-            serde_json::from_str(line)
-                .map(Some)
-                .map_err(|e| e.to_string())
-        })
-        .collect()
+fn parse_lines(lines: &LineBatch) -> Vec<Result<Option<Rec>, String>> {
+    lines.parse(|line| {
+        if line.trim().is_empty() {
+            return Ok(None);
+        }
+        serde_json::from_str(line)
+            .map(Some)
+            .map_err(|e| e.to_string())
+    })
 }
 
 /// The number of `name` in `names`, given one when new.
@@ -729,34 +704,38 @@ impl Builder {
         // Lines are read in batches; each batch is parsed on all cores while the one before
         // it is taken in, in order, so the result and the first error are those of reading
         // line by line.
-        let mut first = 0u64;
-        let mut lines = read_lines(&mut r).map_err(io_error)?;
-        let mut parsed = parse_lines(&lines);
+        let (mut cur, mut ahead) = (LineBatch::default(), LineBatch::default());
+        let mut end = cur.read(&mut r, 1, stream::LINES, |_| false);
+        let mut parsed = parse_lines(&cur);
         loop {
-            let next = if lines.len() < LINE_BATCH {
-                Ok(Vec::new())
-            } else {
-                read_lines(&mut r)
+            // The next batch, when this one is full.
+            let next = match end {
+                BatchEnd::Full => {
+                    let first = cur.first + cur.len() as u64;
+                    Some(ahead.read(&mut r, first, stream::LINES, |_| false))
+                }
+                _ => None,
             };
-            let (next_parsed, taken) = match &next {
-                Ok(next) => rayon::join(
-                    || parse_lines(next),
-                    || self.take_parsed(parsed, first, name),
+            let (next_parsed, taken) = match next {
+                Some(_) => rayon::join(
+                    || parse_lines(&ahead),
+                    || self.take_parsed(parsed, cur.first, name),
                 ),
-                Err(_) => (Vec::new(), self.take_parsed(parsed, first, name)),
+                None => (Vec::new(), self.take_parsed(parsed, cur.first, name)),
             };
             taken?;
-            let next = next.map_err(io_error)?;
-            if next.is_empty() {
-                return Ok(());
+            match (end, next) {
+                (BatchEnd::Failed(e), _) => return Err(io_error(e)),
+                (BatchEnd::Full, Some(n)) => end = n,
+                _ => return Ok(()),
             }
-            first += lines.len() as u64;
-            (lines, parsed) = (next, next_parsed);
+            std::mem::swap(&mut cur, &mut ahead);
+            parsed = next_parsed;
         }
     }
 
-    /// Takes in the parsed lines of one batch, whose first line is line `first + 1`; stops at
-    /// the first that did not parse.
+    /// Takes in the parsed lines of one batch, whose first line is line `first`; stops at the
+    /// first that did not parse.
     fn take_parsed(
         &mut self,
         parsed: Vec<Result<Option<Rec>, String>>,
@@ -770,7 +749,7 @@ impl Builder {
                 Err(message) => {
                     return Err(GraphError::Parse {
                         what: name.to_string(),
-                        line: first + i as u64 + 1,
+                        line: first + i as u64,
                         message,
                     });
                 }
@@ -1845,7 +1824,7 @@ mod tests {
                 r#"{{"record":"feature","kind":"email","value":"u{i}@example.org","locator_text":"a.img / f{i}","evidence":"a.img","offset":0,"scope":"file"}}"#
             )
         };
-        let total = 2 * LINE_BATCH + 10;
+        let total = 2 * stream::LINES + 10;
         let mut text = String::new();
         for i in 0..total {
             if i % 1000 == 7 {
@@ -1866,7 +1845,7 @@ mod tests {
                 .any(|n| n.key == format!("email:u{}@example.org", total - 1))
         );
 
-        let bad = 2 * LINE_BATCH + 3;
+        let bad = 2 * stream::LINES + 3;
         let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
         lines[bad - 1] = "{not json".to_string();
         let mut b = Builder::new(BuildOptions::default());

@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::GraphError;
+use crate::stream::{self, BatchEnd, LineBatch};
 
 /// Value of [`Graph::format`].
 pub const FORMAT: &str = "peel-graph";
@@ -286,80 +287,57 @@ struct Lines<'n, R> {
     name: &'n str,
 }
 
-/// A batch of a list's lines, end to end, with where each ends.
+/// A batch of a list's lines and how the list ended in it, when it did: at the line that
+/// opens the next list (`Ok`), or at a fault (a read error, the end of the text, some other
+/// line).
 #[derive(Default)]
 struct Batch {
-    text: String,
-    ends: Vec<usize>,
-    /// Number of its first line.
-    first: u64,
-    /// How the list ended in it, when it did: at the line that opens `next` (`Ok`), or at a
-    /// fault (a read error, the end of the text, some other line).
+    lines: LineBatch,
     end: Option<Result<(), GraphError>>,
 }
 
 impl Batch {
-    /// Parses each line of the batch (without its closing comma) on all cores.
+    /// Parses each item of the batch (a line without its closing comma) on all cores.
     fn parse<T: serde::de::DeserializeOwned + Send>(&self) -> Vec<Result<T, String>> {
-        (0..self.ends.len())
-            .into_par_iter()
-            .with_min_len(256)
-            .map(|k| {
-                let from = if k == 0 {
-                    0
-                } else {
-                    self.ends.get(k - 1).copied().unwrap_or(0)
-                };
-                let to = self.ends.get(k).copied().unwrap_or(from);
-                let l = self.text.get(from..to).unwrap_or_default().trim_end();
-                let item = l.strip_suffix(',').unwrap_or(l);
-                serde_json::from_str(item).map_err(|e| e.to_string())
-            })
-            .collect()
+        self.lines.parse(|l| {
+            let l = l.trim_end();
+            serde_json::from_str(l.strip_suffix(',').unwrap_or(l)).map_err(|e| e.to_string())
+        })
     }
 }
 
 impl<R: std::io::BufRead> Lines<'_, R> {
-    /// Lines in a batch.
-    const BATCH: usize = 1 << 14;
-
     /// Reads the next batch of a list's lines into `b`, up to the line that closes the list
     /// and opens `next` (left in `self.line`).
     fn read_batch(&mut self, next: &str, b: &mut Batch) {
-        b.text.clear();
-        b.ends.clear();
-        b.first = self.n + 1;
-        b.end = None;
-        while b.ends.len() < Self::BATCH {
-            let start = b.text.len();
-            self.n += 1;
-            let got = match self.r.read_line(&mut b.text) {
-                Ok(got) => got,
-                Err(e) => {
-                    b.end = Some(Err(io_error(self.name)(e)));
-                    return;
-                }
-            };
-            if got == 0 {
-                b.end = Some(Err(
-                    self.bad(self.n, format!("the graph ends before its `{next}`"))
-                ));
-                return;
-            }
-            let l = b.text.get(start..).unwrap_or_default().trim_end();
-            if let Some(rest) = l.strip_prefix("],") {
-                b.end = Some(if rest.starts_with(&format!("\"{next}\":")) {
+        let end = b.lines.read(&mut self.r, self.n + 1, stream::LINES, |l| {
+            l.trim_end().starts_with("],")
+        });
+        self.n += b.lines.len() as u64;
+        b.end = match end {
+            BatchEnd::Full => None,
+            BatchEnd::Stop(line) => {
+                self.n += 1;
+                let rest = line.trim_end().strip_prefix("],").unwrap_or_default();
+                let ok = rest.starts_with(&format!("\"{next}\":"));
+                self.line = line;
+                Some(if ok {
                     Ok(())
                 } else {
                     Err(self.bad(self.n, format!("expected `{next}` here")))
-                });
-                self.line.clear();
-                self.line.push_str(b.text.get(start..).unwrap_or_default());
-                b.text.truncate(start);
-                return;
+                })
             }
-            b.ends.push(b.text.len());
-        }
+            BatchEnd::Eof => {
+                self.n += 1;
+                Some(Err(
+                    self.bad(self.n, format!("the graph ends before its `{next}`"))
+                ))
+            }
+            BatchEnd::Failed(e) => {
+                self.n += 1;
+                Some(Err(io_error(self.name)(e)))
+            }
+        };
     }
 
     /// Reads the items of a list, one a line, up to the line that closes it and opens the
@@ -392,12 +370,12 @@ impl<R: std::io::BufRead> Lines<'_, R> {
                     this.read_batch(next, &mut ahead);
                     parsing.join()
                 })
-                .map_err(|_| self.bad(cur.first, "the parse of these lines failed".into()))?
+                .map_err(|_| self.bad(cur.lines.first, "the parse of these lines failed".into()))?
             };
             for (k, p) in parsed.into_iter().enumerate() {
                 match p {
                     Ok(x) => out.push(x),
-                    Err(m) => return Err(self.bad(cur.first + k as u64, m)),
+                    Err(m) => return Err(self.bad(cur.lines.first + k as u64, m)),
                 }
             }
             match cur.end.take() {
