@@ -323,7 +323,6 @@ pub struct BuildStats {
     pub unresolved: u64,
 }
 
-/// Lines read and parsed together by [`Builder::read_records`].
 /// Each line as a record (`None` for a blank line) or the parser's message.
 fn parse_lines(lines: &LineBatch) -> Vec<Result<Option<Rec>, String>> {
     lines.parse(|line| {
